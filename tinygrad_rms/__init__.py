@@ -1,0 +1,37 @@
+"""tinygrad_rms: a small, exact and fast deep-learning library on numpy and Numba.
+
+``import tinygrad_rms as torch`` gives the subset of PyTorch's API it covers::
+
+    tensor.py     Tensor: numpy data + the graph; each op's forward next to its backward
+    autograd.py   grad mode (no_grad) and the backward walk over the graph
+    nn/           Module, Parameter, Linear, ReLU, MSELoss, functional
+    optim/        optimizers: validation and state in Python, the update in a kernel
+    kernels/      Numba loops, one fused pass per parameter
+
+Dependencies point one way: kernels import nothing of ours; tensor knows nothing of nn
+or optim; nn builds on tensor; optim builds on tensor and calls the kernels.
+"""
+
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .random import manual_seed
+from .tensor import Tensor, float32, float64, int32, int64, ones, rand, randn, tensor, zeros
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Tensor",
+    "enable_grad",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "is_grad_enabled",
+    "manual_seed",
+    "no_grad",
+    "ones",
+    "rand",
+    "randn",
+    "set_grad_enabled",
+    "tensor",
+    "zeros",
+]

@@ -1,0 +1,153 @@
+"""Reverse-mode machinery: grad mode, the backward walk, and gradient checking.
+
+Every Tensor produced by an op while grad mode is on and some input requires grad
+remembers its inputs (``_parents``) and a closure (``_backward``) that maps the
+gradient of the output onto one gradient per input.  ``backward`` below visits those
+nodes in reverse topological order, so each node is processed once, after every node
+that uses it has contributed its share of the gradient.
+
+This module knows nothing of Tensor's ops; it only walks the graph they built.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+
+__all__ = ["enable_grad", "is_grad_enabled", "no_grad", "set_grad_enabled"]
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class _GradMode(threading.local):
+    """Grad mode is per thread, as in PyTorch: ``no_grad`` in one thread leaves others alone."""
+
+    enabled = True
+
+
+_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when ops record the graph for backward."""
+    return _mode.enabled
+
+
+class set_grad_enabled:
+    """Turn graph recording on or off; restores the previous mode on exit.
+
+    Works as a context manager and as a function decorator.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._mode = bool(mode)
+        self._saved: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._saved.append(_mode.enabled)
+        _mode.enabled = self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.enabled = self._saved.pop()
+
+    def __call__(self, fn: _F) -> _F:
+        mode = self._mode
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with set_grad_enabled(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(set_grad_enabled):
+    """Context manager / decorator: ops inside record no graph (inference, optimizer steps)."""
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Context manager / decorator: record the graph even inside ``no_grad``."""
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+def _freed_backward(_grad: np.ndarray) -> tuple:
+    raise RuntimeError(
+        "Trying to backward through the graph a second time (or to use saved arrays after "
+        "they were freed). The arrays an op saved for backward are freed after the first "
+        "backward(); call backward(retain_graph=True) the first time if you need to "
+        "backward through the same graph again."
+    )
+
+
+def topological_order(root: Any) -> list[Any]:
+    """Non-leaf nodes reachable from ``root``, each after all of its inputs.
+
+    Iterative depth-first search (no recursion), so a chain of 100,000 ops is fine.
+    """
+    order: list[Any] = []
+    seen: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(root, False)]
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for parent in node._parents:
+            if parent._backward is not None and id(parent) not in seen:
+                stack.append((parent, False))
+    return order
+
+
+def _accumulate_leaf(leaf: Any, grad: np.ndarray) -> None:
+    if grad.shape != leaf.data.shape:  # a broadcast that an op did not undo would be a bug
+        raise RuntimeError(
+            f"internal error: gradient of shape {grad.shape} for a tensor of shape "
+            f"{leaf.data.shape}"
+        )
+    if leaf.grad is None:
+        # Own the buffer: ops may hand the same upstream array to several inputs.
+        leaf.grad = leaf._wrap(np.array(grad, dtype=leaf.data.dtype, order="C"))
+    else:
+        leaf.grad.data += grad
+
+
+def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Propagate ``grad`` (d something / d root) back to every leaf that requires grad.
+
+    Gradients of intermediate nodes live only in a local dict; leaves accumulate into
+    ``.grad`` (``+=``, so calling backward twice adds up, as in PyTorch).  Unless
+    ``retain_graph`` is set, each node drops its saved arrays once it has been used.
+    """
+    if root._backward is None:  # a leaf: its gradient is the seed itself
+        _accumulate_leaf(root, grad)
+        return
+    pending: dict[int, np.ndarray] = {id(root): grad}
+    for node in reversed(topological_order(root)):
+        g = pending.pop(id(node), None)
+        if g is None:  # no path from root carried a gradient here
+            continue
+        input_grads = node._backward(g)
+        for parent, pg in zip(node._parents, input_grads):
+            if pg is None or not parent.requires_grad:
+                continue
+            if parent._backward is None:
+                _accumulate_leaf(parent, pg)
+            else:
+                key = id(parent)
+                pending[key] = pg if key not in pending else pending[key] + pg
+        if not retain_graph:
+            node._parents = ()
+            node._backward = _freed_backward

@@ -1,0 +1,620 @@
+"""The Tensor: a numpy array plus the graph that produced it.
+
+Each op below computes its output with numpy and, right next to it, defines
+``backward(g)``: given the gradient ``g`` of the loss with respect to the output, it
+returns the gradient with respect to each input (``None`` where an input needs none).
+``autograd.backward`` walks the graph and accumulates these.  Broadcasting has one rule,
+in ``_unbroadcast``: sum the upstream gradient over the axes numpy broadcast.
+
+dtypes follow PyTorch: float32 unless float64 data is given; a Python scalar never
+changes a tensor's dtype (``x * 2.0`` stays float32).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import numpy as np
+
+from . import autograd
+from .random import generator
+
+__all__ = [
+    "Tensor",
+    "float32",
+    "float64",
+    "int32",
+    "int64",
+    "ones",
+    "rand",
+    "randn",
+    "tensor",
+    "zeros",
+]
+
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+_DEFAULT_FLOAT = float32
+
+ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
+Backward = Callable[[np.ndarray], tuple[Union[np.ndarray, None], ...]]
+
+
+def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
+    """Convert user data to a fresh array with PyTorch's dtype rules."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        return np.array(data, dtype=np.dtype(dtype))
+    if isinstance(data, np.ndarray | np.generic):
+        return np.array(data)
+    arr = np.array(data)
+    if arr.dtype == np.float64:  # Python floats -> the default float dtype
+        return arr.astype(_DEFAULT_FLOAT)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"cannot make a tensor from {type(data).__name__} data (dtype {arr.dtype})")
+    return arr
+
+
+def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the axes along which an input of ``shape`` was broadcast."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes).reshape(shape)
+
+
+def _normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
+    out = []
+    for d in dims:
+        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
+            raise IndexError(
+                f"Dimension out of range (expected to be in range of "
+                f"[{-builtins.max(ndim, 1)}, {builtins.max(ndim, 1) - 1}], but got {d})"
+            )
+        out.append(d % builtins.max(ndim, 1))
+    return tuple(out)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it for reverse-mode autograd.
+
+    Attributes:
+        data: the numpy array holding the values.
+        grad: after ``backward()``, the gradient (a Tensor) of leaves that require grad.
+        requires_grad: whether ops on this tensor are recorded for backward.
+    """
+
+    __slots__ = ("__weakref__", "_backward", "_op", "_parents", "data", "grad", "name", "requires_grad")
+    __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__
+
+    def __init__(self, data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> None:
+        self.data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.name: str | None = None
+        self._parents: tuple[Tensor, ...] = ()
+        self._backward: Backward | None = None
+        self._op: str | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ------------------------------------------------------------------ construction
+    @staticmethod
+    def _wrap(data: np.ndarray) -> Tensor:
+        """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast internal path."""
+        t = Tensor.__new__(Tensor)
+        t.data, t.grad, t.name, t.requires_grad = data, None, None, False
+        t._parents, t._backward, t._op = (), None, None
+        return t
+
+    @staticmethod
+    def _make(data: np.ndarray, parents: tuple[Tensor, ...], op: str, backward: Backward) -> Tensor:
+        """The output of op ``op``; records the graph if grad mode is on and an input needs it."""
+        out = Tensor._wrap(data)
+        if autograd._mode.enabled:
+            for p in parents:
+                if p.requires_grad:
+                    out.requires_grad = True
+                    out._parents, out._backward, out._op = parents, backward, op
+                    break
+        return out
+
+    def _lift(self, other: Any) -> Tensor:
+        """``other`` as a Tensor; Python scalars take this tensor's dtype (no upcast)."""
+        if isinstance(other, Tensor):
+            return other
+        if isinstance(other, bool | int | float) and self.data.dtype.kind == "f":
+            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
+        if isinstance(other, float):
+            return Tensor._wrap(np.asarray(other, dtype=_DEFAULT_FLOAT))
+        return Tensor._wrap(np.asarray(other))
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors the user created (not produced by a recorded op)."""
+        return self._op is None
+
+    @property
+    def grad_fn(self) -> str | None:
+        """Name of the op that produced this tensor, e.g. ``'MulBackward'`` (None for leaves)."""
+        return None if self._op is None else f"{self._op}Backward"
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        return self.shape if dim is None else self.shape[dim]
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        return int(self.data.size)
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    __hash__ = object.__hash__  # identity, as comparisons return tensors
+
+    # ------------------------------------------------------------------ conversion
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied)."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.data
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if dtype is not None and np.dtype(dtype) != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+            )
+        return bool(self.data.item())
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return Tensor._wrap(self.data)
+
+    def clone(self) -> Tensor:
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g,)
+
+        return Tensor._make(self.data.copy(), (self,), "Clone", backward)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place (only on leaves, only for floating dtypes)."""
+        if requires_grad and self.data.dtype.kind != "f":
+            raise RuntimeError(
+                f"only Tensors of floating point dtype can require gradients, got {self.data.dtype}"
+            )
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables; use detach() to "
+                "get a tensor that does not require grad"
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def float(self) -> Tensor:
+        return self.to(float32)
+
+    def double(self) -> Tensor:
+        return self.to(float64)
+
+    def to(self, dtype: Any) -> Tensor:
+        """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        src = self.data.dtype
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g.astype(src),)
+
+        return Tensor._make(self.data.astype(dtype), (self,), "ToCopy", backward)
+
+    type = to
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self) -> str:
+        body = np.array2string(
+            self.data, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal"
+        )
+        extras = []
+        if self.data.dtype not in (_DEFAULT_FLOAT, int64, np.dtype(bool)):
+            extras.append(f"dtype=tinygrad_rms.{self.data.dtype}")
+        if self._op is not None:
+            extras.append(f"grad_fn=<{self.grad_fn}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    __str__ = __repr__
+
+    # ------------------------------------------------------------------ autograd
+    def backward(self, gradient: ArrayLike | None = None, retain_graph: bool = False) -> None:
+        """Accumulate d(self)/d(leaf), times ``gradient``, into ``.grad`` of every leaf.
+
+        ``gradient`` may be omitted only for a one-element tensor (it is then 1).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs; this tensor has "
+                    f"shape {self.shape}: pass backward(gradient=...) of that shape"
+                )
+            seed = np.ones_like(self.data)
+        else:
+            seed = _to_array(gradient, self.data.dtype)
+            if seed.shape != self.shape:
+                raise RuntimeError(
+                    f"backward: gradient has shape {seed.shape} but the tensor has shape "
+                    f"{self.shape}"
+                )
+        autograd.backward(self, seed, retain_graph)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __add__(self, other: ArrayLike) -> Tensor:
+        a, b = self, self._lift(other)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _unbroadcast(g, a.shape), _unbroadcast(g, b.shape)
+
+        return Tensor._make(a.data + b.data, (a, b), "Add", backward)
+
+    def __sub__(self, other: ArrayLike) -> Tensor:
+        a, b = self, self._lift(other)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return _unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)
+
+        return Tensor._make(a.data - b.data, (a, b), "Sub", backward)
+
+    def __mul__(self, other: ArrayLike) -> Tensor:
+        a, b = self, self._lift(other)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+            return (
+                _unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
+                _unbroadcast(g * a.data, b.shape) if b.requires_grad else None,
+            )
+
+        return Tensor._make(a.data * b.data, (a, b), "Mul", backward)
+
+    def __truediv__(self, other: ArrayLike) -> Tensor:
+        a, b = self, self._lift(other)
+        out = a.data / b.data
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+            return (
+                _unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
+                _unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None,
+            )
+
+        return Tensor._make(out, (a, b), "Div", backward)
+
+    def __pow__(self, other: ArrayLike) -> Tensor:
+        a, b = self, self._lift(other)
+        out = a.data**b.data
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+            ga = gb = None
+            if a.requires_grad:
+                ga = _unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape)
+            if b.requires_grad:
+                # d(a**b)/db = a**b * log(a); taken as 0 where a == 0 (PyTorch's convention)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    dlog = np.where(a.data == 0, 0, out * np.log(a.data))
+                gb = _unbroadcast(g * dlog, b.shape)
+            return ga, gb
+
+        return Tensor._make(out, (a, b), "Pow", backward)
+
+    def __neg__(self) -> Tensor:
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (-g,)
+
+        return Tensor._make(-self.data, (self,), "Neg", backward)
+
+    def __radd__(self, other: ArrayLike) -> Tensor:
+        return self._lift(other) + self
+
+    def __rsub__(self, other: ArrayLike) -> Tensor:
+        return self._lift(other) - self
+
+    def __rmul__(self, other: ArrayLike) -> Tensor:
+        return self._lift(other) * self
+
+    def __rtruediv__(self, other: ArrayLike) -> Tensor:
+        return self._lift(other) / self
+
+    def __rpow__(self, other: ArrayLike) -> Tensor:
+        return self._lift(other) ** self
+
+    def __pos__(self) -> Tensor:
+        return self
+
+    add, sub, mul, div, pow, neg = __add__, __sub__, __mul__, __truediv__, __pow__, __neg__
+
+    def matmul(self, other: ArrayLike) -> Tensor:
+        """Matrix product with numpy's rules: 1-D operands are promoted, batch dims broadcast."""
+        a, b = self, self._lift(other)
+        if a.ndim == 0 or b.ndim == 0:
+            raise ValueError(
+                f"matmul: both arguments need at least 1 dimension, got shapes {a.shape} and "
+                f"{b.shape}"
+            )
+        if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+            raise ValueError(
+                f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
+                f"({a.shape[-1]} != {b.shape[0 if b.ndim == 1 else -2]})"
+            )
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+            a2 = a.data if a.ndim > 1 else a.data[None, :]
+            b2 = b.data if b.ndim > 1 else b.data[:, None]
+            g2 = g
+            if a.ndim == 1:
+                g2 = np.expand_dims(g2, -2)
+            if b.ndim == 1:
+                g2 = np.expand_dims(g2, -1)
+            ga = gb = None
+            if a.requires_grad:
+                ga = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            if b.requires_grad:
+                gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+            return ga, gb
+
+        return Tensor._make(a.data @ b.data, (a, b), "Mm", backward)
+
+    __matmul__ = matmul
+
+    def __rmatmul__(self, other: ArrayLike) -> Tensor:
+        return self._lift(other).matmul(self)
+
+    # ------------------------------------------------------------------ comparisons (no graph)
+    def _compare(self, other: ArrayLike, fn: Callable[[Any, Any], np.ndarray]) -> Tensor:
+        return Tensor._wrap(fn(self.data, self._lift(other).data))
+
+    def __lt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.less)
+
+    def __le__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other: ArrayLike) -> Tensor:
+        return self._compare(other, np.greater_equal)
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        return self._compare(other, np.not_equal)
+
+    # ------------------------------------------------------------------ elementwise
+    def exp(self) -> Tensor:
+        out = np.exp(self.data)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g * out,)
+
+        return Tensor._make(out, (self,), "Exp", backward)
+
+    def log(self) -> Tensor:
+        x = self.data
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g / x,)
+
+        return Tensor._make(np.log(x), (self,), "Log", backward)
+
+    def sqrt(self) -> Tensor:
+        out = np.sqrt(self.data)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g / (2 * out),)
+
+        return Tensor._make(out, (self,), "Sqrt", backward)
+
+    def abs(self) -> Tensor:
+        x = self.data
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g * np.sign(x),)
+
+        return Tensor._make(np.abs(x), (self,), "Abs", backward)
+
+    __abs__ = abs
+
+    def relu(self) -> Tensor:
+        """max(x, 0); its gradient is 1 where x > 0 and 0 elsewhere (0 at x == 0, as PyTorch)."""
+        out = np.maximum(self.data, 0)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g * (out > 0),)
+
+        return Tensor._make(out, (self,), "Relu", backward)
+
+    def tanh(self) -> Tensor:
+        out = np.tanh(self.data)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g * (1 - out * out),)
+
+        return Tensor._make(out, (self,), "Tanh", backward)
+
+    def sigmoid(self) -> Tensor:
+        x = self.data
+        # stable: exp of a non-positive number only
+        e = np.exp(-np.abs(x))
+        out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g * out * (1 - out),)
+
+        return Tensor._make(out, (self,), "Sigmoid", backward)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        axes = _normalize_dims(dim, self.ndim)
+        shape = self.shape
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            if axes is not None and not keepdim:
+                g = np.expand_dims(g, axes)
+            return (np.broadcast_to(g, shape),)
+
+        out = np.asarray(self.data.sum(axis=axes, keepdims=keepdim))
+        return Tensor._make(out, (self,), "Sum", backward)
+
+    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        axes = _normalize_dims(dim, self.ndim)
+        shape = self.shape
+        count = self.data.size if axes is None else int(np.prod([shape[d] for d in axes]))
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            if axes is not None and not keepdim:
+                g = np.expand_dims(g, axes)
+            return (np.broadcast_to(g / count, shape),)
+
+        out = np.asarray(self.data.mean(axis=axes, keepdims=keepdim))
+        return Tensor._make(out, (self,), "Mean", backward)
+
+    # ------------------------------------------------------------------ shape
+    def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        new = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        old = self.shape
+        try:
+            out = self.data.reshape(new)
+        except ValueError:
+            raise ValueError(
+                f"shape {tuple(new)} is invalid for a tensor of shape {old} "
+                f"({self.data.size} elements)"
+            ) from None
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g.reshape(old),)
+
+        return Tensor._make(out, (self,), "View", backward)
+
+    view = reshape
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (np.swapaxes(g, dim0, dim1),)
+
+        return Tensor._make(np.swapaxes(self.data, dim0, dim1), (self,), "Transpose", backward)
+
+    def t(self) -> Tensor:
+        if self.ndim > 2:
+            raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
+        return self if self.ndim < 2 else self.transpose(0, 1)
+
+    @property
+    def T(self) -> Tensor:
+        axes = tuple(reversed(range(self.ndim)))
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (np.transpose(g, axes),)
+
+        return Tensor._make(np.transpose(self.data, axes), (self,), "Permute", backward)
+
+
+# ---------------------------------------------------------------------- creation
+def _shape_arg(shape: tuple[Any, ...]) -> tuple[int, ...]:
+    """Accept both ``f(2, 3)`` and ``f((2, 3))``, as PyTorch does."""
+    if len(shape) == 1 and isinstance(shape[0], Sequence):
+        shape = tuple(shape[0])
+    for n in shape:
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"invalid shape {shape}: sizes must be non-negative integers")
+    return tuple(int(n) for n in shape)
+
+
+def _float_dtype(dtype: Any) -> np.dtype:
+    """``dtype`` as a numpy dtype, float32 when None (np.dtype objects are falsy: test for None)."""
+    return _DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
+
+
+def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(data)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new leaf tensor holding a copy of ``data`` (Python floats become float32)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.zeros(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _leaf(np.ones(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
+
+
+def randn(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from the library's generator (see ``manual_seed``)."""
+    dtype = _float_dtype(dtype)
+    return _leaf(generator().standard_normal(_shape_arg(shape), dtype=dtype), requires_grad)
+
+
+def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples on [0, 1) from the library's generator."""
+    dtype = _float_dtype(dtype)
+    return _leaf(generator().random(_shape_arg(shape), dtype=dtype), requires_grad)
