@@ -31,7 +31,8 @@ class Parameter(Tensor):
         if data is None:
             data = np.empty(0, np.float32)
         super().__init__(data)
-        self.data = np.ascontiguousarray(self.data)
+        if not self.data.flags.c_contiguous:
+            self.data = self.data.copy(order="C")
         if requires_grad:
             self.requires_grad_(True)
 

@@ -121,6 +121,23 @@ class Optimizer:
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join([*lines, ")"])
 
+    def _gather(self) -> list[tuple[dict[str, Any], list[Tensor], list[np.ndarray]]]:
+        """Per group: the parameters that have a gradient, and those gradients.
+
+        Every gradient is checked before any is used, so a bad one stops ``step`` before
+        anything, parameter or state, has changed.
+        """
+        work = []
+        for group in self.param_groups:
+            params, grads = [], []
+            for p in group["params"]:
+                g = self._grad_of(p)
+                if g is not None:
+                    params.append(p)
+                    grads.append(g)
+            work.append((group, params, grads))
+        return work
+
     def _grad_of(self, p: Tensor) -> np.ndarray | None:
         """``p``'s gradient array, checked to fit ``p`` (the kernels trust their inputs)."""
         if p.grad is None:

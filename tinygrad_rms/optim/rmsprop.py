@@ -110,17 +110,10 @@ class RMSprop(Optimizer):
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group in self.param_groups:
-            params, grads, states = [], [], []
-            for p in group["params"]:
-                g = self._grad_of(p)
-                if g is None:
-                    continue
-                params.append(p.data)
-                grads.append(g)
-                states.append(self.state.get(p) or self._init_state(p, group))
+        for group, params, grads in self._gather():
+            states = [self.state.get(p) or self._init_state(p, group) for p in params]
             rmsprop(
-                params,
+                [p.data for p in params],
                 grads,
                 states,
                 lr=group["lr"],
