@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
@@ -54,7 +55,9 @@ def test_document_program_runs_with_only_imports_changed():
     original = PROGRAM.read_text(encoding="utf-8")
     swapped = _swap_imports(original)
     # nothing but the three import lines differs
-    diff = [(a, b) for a, b in zip(original.splitlines(), swapped.splitlines()) if a != b]
+    diff = [
+        (a, b) for a, b in zip(original.splitlines(), swapped.splitlines(), strict=True) if a != b
+    ]
     assert len(diff) == 3 and all("import" in a for a, _ in diff)
     losses = _losses(_run(swapped))
     assert losses[-1] < losses[0]
@@ -63,4 +66,4 @@ def test_document_program_runs_with_only_imports_changed():
 def test_example_prints_ten_decreasing_epochs():
     losses = _losses(_run((ROOT / "examples" / "simplenet.py").read_text(encoding="utf-8")))
     assert losses[-1] < losses[0]
-    assert sum(b < a for a, b in zip(losses, losses[1:])) >= 7  # decreases overall
+    assert sum(b < a for a, b in itertools.pairwise(losses)) >= 7  # decreases overall

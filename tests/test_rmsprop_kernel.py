@@ -7,12 +7,11 @@ import itertools
 
 import numpy as np
 import pytest
+from naive import rmsprop_torch_step
 
 import tinygrad_rms as tg
 from tinygrad_rms import optim
 from tinygrad_rms.nn import Parameter
-
-from naive import rmsprop_torch_step
 
 COMBOS = list(itertools.product([False, True], [0.0, 0.9], [0.0, 0.05], [False, True]))
 
@@ -26,19 +25,28 @@ def _gradient_stream(rng, shape, steps, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("centered,momentum,weight_decay,maximize", COMBOS)
 @pytest.mark.parametrize("alpha", [0.9, 0.3])
-def test_kernel_matches_numpy_transcription(dtype, centered, momentum, weight_decay, maximize, alpha):
+def test_kernel_matches_numpy_transcription(
+    dtype, centered, momentum, weight_decay, maximize, alpha
+):
     rng = np.random.default_rng(1234)
     shapes = [(4, 3), (5,), ()]
     init = [rng.standard_normal(s).astype(dtype) for s in shapes]
     params = [Parameter(a.copy()) for a in init]
-    hyper = dict(lr=0.01, alpha=alpha, eps=1e-8, weight_decay=weight_decay, momentum=momentum,
-                 centered=centered, maximize=maximize)
+    hyper = dict(
+        lr=0.01,
+        alpha=alpha,
+        eps=1e-8,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        centered=centered,
+        maximize=maximize,
+    )
     opt = optim.RMSprop(params, **hyper)
     streams = [_gradient_stream(rng, s, 25, dtype) for s in shapes]
     ref = [a.copy() for a in init]
     ref_states = [{} for _ in shapes]
     for t in range(25):
-        for p, stream in zip(params, streams):
+        for p, stream in zip(params, streams, strict=True):
             p.grad = tg.tensor(stream[t])
         opt.step()
         for i, stream in enumerate(streams):
@@ -46,7 +54,7 @@ def test_kernel_matches_numpy_transcription(dtype, centered, momentum, weight_de
     # float32: rounding differs (the kernel's two-sided lerp, operation order) and the
     # centered v − ḡ² cancels, so allow a few float32 ulps of the O(1) parameters.
     rtol, atol = (1e-12, 1e-15) if dtype == np.float64 else (2e-5, 1e-6)
-    for p, r, st_ref in zip(params, ref, ref_states):
+    for p, r, st_ref in zip(params, ref, ref_states, strict=True):
         assert p.data.dtype == dtype
         np.testing.assert_allclose(p.data, r, rtol=rtol, atol=atol)
         st = opt.state[p]
@@ -78,8 +86,18 @@ def test_changing_lr_between_steps_takes_effect():
             opt.param_groups[0]["lr"] = lr
             p.grad = tg.tensor(g)
             opt.step()
-            ref = rmsprop_torch_step(ref, g, st, lr=lr, alpha=0.9, eps=1e-8, weight_decay=0,
-                                     momentum=0, centered=False, maximize=False)
+            ref = rmsprop_torch_step(
+                ref,
+                g,
+                st,
+                lr=lr,
+                alpha=0.9,
+                eps=1e-8,
+                weight_decay=0,
+                momentum=0,
+                centered=False,
+                maximize=False,
+            )
         np.testing.assert_allclose(p.data, ref, rtol=1e-14)
         results[lrs] = p.data.copy()
     assert not np.allclose(results[(0.01, 0.01)], results[(0.01, 0.5)])

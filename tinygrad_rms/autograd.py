@@ -140,7 +140,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
         if g is None:  # no path from root carried a gradient here
             continue
         input_grads = node._backward(g)
-        for parent, pg in zip(node._parents, input_grads):
+        for parent, pg in zip(node._parents, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
                 continue
             if parent._backward is None:

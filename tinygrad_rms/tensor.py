@@ -41,7 +41,7 @@ int64 = np.dtype(np.int64)
 _DEFAULT_FLOAT = float32
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence[Any]]
-Backward = Callable[[np.ndarray], tuple[Union[np.ndarray, None], ...]]
+Backward = Callable[[np.ndarray], tuple[np.ndarray | None, ...]]
 
 
 def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -95,7 +95,16 @@ class Tensor:
         requires_grad: whether ops on this tensor are recorded for backward.
     """
 
-    __slots__ = ("__weakref__", "_backward", "_op", "_parents", "data", "grad", "name", "requires_grad")
+    __slots__ = (
+        "__weakref__",
+        "_backward",
+        "_op",
+        "_parents",
+        "data",
+        "grad",
+        "name",
+        "requires_grad",
+    )
     __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__
 
     def __init__(self, data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> None:
@@ -112,7 +121,7 @@ class Tensor:
     # ------------------------------------------------------------------ construction
     @staticmethod
     def _wrap(data: np.ndarray) -> Tensor:
-        """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast internal path."""
+        """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast path."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.name, t.requires_grad = data, None, None, False
         t._parents, t._backward, t._op = (), None, None

@@ -58,7 +58,9 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     compare every output with every target, a (100, 100) loss.
     """
     if reduction not in _REDUCTIONS:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of {_REDUCTIONS}")
+        raise ValueError(
+            f"{reduction!r} is not a valid value for reduction; use one of {_REDUCTIONS}"
+        )
     if not isinstance(target, Tensor):
         target = input._lift(target)
     if input.shape != target.shape:

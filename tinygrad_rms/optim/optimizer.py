@@ -7,7 +7,7 @@ everything about *which* parameters and *which* hyperparameters lives here, once
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -40,7 +40,7 @@ class Optimizer:
     """
 
     #: name -> check(value) raising ValueError/TypeError; subclasses fill it in.
-    _checks: dict[str, Callable[[Any], None]] = {}
+    _checks: ClassVar[dict[str, Callable[[Any], None]]] = {}
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._validate(defaults)
@@ -84,7 +84,9 @@ class Optimizer:
                     f"{i} is a {type(p).__name__}"
                 )
             if not p.is_leaf:
-                raise ValueError(f"can't optimize a non-leaf Tensor (params entry {i}, shape {p.shape})")
+                raise ValueError(
+                    f"can't optimize a non-leaf Tensor (params entry {i}, shape {p.shape})"
+                )
             if p.data.dtype not in (np.float32, np.float64):
                 raise TypeError(
                     f"can only optimize float32 or float64 Tensors, params entry {i} has dtype "

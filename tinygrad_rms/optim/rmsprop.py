@@ -32,7 +32,7 @@ two agree when ``v ≫ ε`` but differ a lot for tiny gradients; see
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -43,7 +43,10 @@ from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
 
-_EMPTY = {np.dtype(np.float32): np.empty(0, np.float32), np.dtype(np.float64): np.empty(0, np.float64)}
+_EMPTY = {
+    np.dtype(np.float32): np.empty(0, np.float32),
+    np.dtype(np.float64): np.empty(0, np.float64),
+}
 
 
 class RMSprop(Optimizer):
@@ -64,7 +67,7 @@ class RMSprop(Optimizer):
     momentum > 0) and ``grad_avg`` (when centered), created on the first step.
     """
 
-    _checks = {
+    _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
         "lr": _check_nonnegative("lr", "learning rate"),
         "eps": _check_nonnegative("eps", "epsilon value"),
         "momentum": _check_nonnegative("momentum", "momentum value"),
@@ -147,12 +150,17 @@ def rmsprop(
     The hyperparameters are cast to each array's dtype once, then the fused kernel runs.
     """
     scalars: dict[np.dtype, tuple[Any, ...]] = {}
-    for theta, g, state in zip(params, grads, states):
+    for theta, g, state in zip(params, grads, states, strict=True):
         dtype = theta.dtype
         if dtype not in scalars:
             t = dtype.type
             scalars[dtype] = (
-                t(lr), t(alpha), t(1 - alpha), t(eps), t(weight_decay), t(momentum),
+                t(lr),
+                t(alpha),
+                t(1 - alpha),
+                t(eps),
+                t(weight_decay),
+                t(momentum),
                 t(-1 if maximize else 1),
             )
         empty = _EMPTY[dtype]
