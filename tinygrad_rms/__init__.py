@@ -14,12 +14,29 @@ or optim; nn builds on tensor; optim builds on tensor and calls the kernels.
 
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import manual_seed
-from .tensor import Tensor, float32, float64, int32, int64, ones, rand, randn, tensor, zeros
+from .tensor import (
+    Tensor,
+    cat,
+    float32,
+    float64,
+    int32,
+    int64,
+    maximum,
+    minimum,
+    ones,
+    rand,
+    randn,
+    stack,
+    tensor,
+    where,
+    zeros,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Tensor",
+    "cat",
     "enable_grad",
     "float32",
     "float64",
@@ -27,11 +44,15 @@ __all__ = [
     "int64",
     "is_grad_enabled",
     "manual_seed",
+    "maximum",
+    "minimum",
     "no_grad",
     "ones",
     "rand",
     "randn",
     "set_grad_enabled",
+    "stack",
     "tensor",
+    "where",
     "zeros",
 ]

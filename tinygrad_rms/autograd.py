@@ -124,6 +124,18 @@ def _accumulate_leaf(leaf: Any, grad: np.ndarray) -> None:
         leaf.grad.data += grad
 
 
+def _check_versions(node: Any) -> None:
+    """Refuse to use inputs that were changed in place after the op saw them."""
+    for parent, seen in zip(node._parents, node._versions, strict=True):
+        if parent._version != seen:
+            raise RuntimeError(
+                f"one of the tensors needed to compute the gradient of {node._op} (shape "
+                f"{parent.shape}) has been modified by an in-place operation: it is at version "
+                f"{parent._version}, expected version {seen}. Compute the graph again after "
+                "the change (e.g. call optimizer.step() after backward(), not before)."
+            )
+
+
 def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Propagate ``grad`` (d something / d root) back to every leaf that requires grad.
 
@@ -139,6 +151,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
         g = pending.pop(id(node), None)
         if g is None:  # no path from root carried a gradient here
             continue
+        _check_versions(node)
         input_grads = node._backward(g)
         for parent, pg in zip(node._parents, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
@@ -149,5 +162,5 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
                 key = id(parent)
                 pending[key] = pg if key not in pending else pending[key] + pg
         if not retain_graph:
-            node._parents = ()
+            node._parents, node._versions = (), ()
             node._backward = _freed_backward

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, NamedTuple, Union
 
 import numpy as np
 
@@ -22,15 +22,21 @@ from . import autograd
 from .random import generator
 
 __all__ = [
+    "MinMax",
     "Tensor",
+    "cat",
     "float32",
     "float64",
     "int32",
     "int64",
+    "maximum",
+    "minimum",
     "ones",
     "rand",
     "randn",
+    "stack",
     "tensor",
+    "where",
     "zeros",
 ]
 
@@ -100,6 +106,8 @@ class Tensor:
         "_backward",
         "_op",
         "_parents",
+        "_version",
+        "_versions",
         "data",
         "grad",
         "name",
@@ -114,6 +122,8 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
         self._op: str | None = None
+        self._version = 0  # bumped by every in-place change of ``data``
+        self._versions: tuple[int, ...] = ()  # inputs' versions when this node was made
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -124,7 +134,7 @@ class Tensor:
         """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast path."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.name, t.requires_grad = data, None, None, False
-        t._parents, t._backward, t._op = (), None, None
+        t._parents, t._backward, t._op, t._version, t._versions = (), None, None, 0, ()
         return t
 
     @staticmethod
@@ -136,6 +146,7 @@ class Tensor:
                 if p.requires_grad:
                     out.requires_grad = True
                     out._parents, out._backward, out._op = parents, backward, op
+                    out._versions = tuple([q._version for q in parents])
                     break
         return out
 
@@ -251,6 +262,56 @@ class Tensor:
         self.requires_grad = bool(requires_grad)
         return self
 
+    # ------------------------------------------------------------------ in-place
+    def _check_inplace(self, op: str) -> None:
+        if self.requires_grad and autograd._mode.enabled:
+            if self.is_leaf:
+                raise RuntimeError(
+                    f"{op}: a leaf tensor that requires grad is being used in an in-place "
+                    "operation; wrap the update in `with no_grad():`"
+                )
+            raise RuntimeError(
+                f"{op}: in-place changes to a tensor that is part of a graph are not "
+                "supported; use the out-of-place form"
+            )
+
+    def _inplace(self, op: str, values: Any) -> Tensor:
+        """Write ``values`` into ``data`` (keeping its dtype) and bump the version."""
+        self._check_inplace(op)
+        self.data[...] = values
+        self._version += 1
+        return self
+
+    def zero_(self) -> Tensor:
+        return self._inplace("zero_", 0)
+
+    def fill_(self, value: float) -> Tensor:
+        return self._inplace("fill_", value)
+
+    def copy_(self, src: ArrayLike) -> Tensor:
+        src_data = src.data if isinstance(src, Tensor) else np.asarray(src)
+        try:
+            np.broadcast_to(src_data, self.shape)
+        except ValueError:
+            raise ValueError(
+                f"copy_: source of shape {np.shape(src_data)} does not broadcast to {self.shape}"
+            ) from None
+        return self._inplace("copy_", src_data)
+
+    def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+        return self._inplace("add_", self.data + alpha * self._lift(other).data)
+
+    def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+        return self._inplace("sub_", self.data - alpha * self._lift(other).data)
+
+    def mul_(self, other: ArrayLike) -> Tensor:
+        return self._inplace("mul_", self.data * self._lift(other).data)
+
+    def __setitem__(self, index: Any, value: ArrayLike) -> None:
+        self._check_inplace("__setitem__")
+        self.data[_index_arg(index)] = value.data if isinstance(value, Tensor) else value
+        self._version += 1
+
     def float(self) -> Tensor:
         return self.to(float32)
 
@@ -273,8 +334,16 @@ class Tensor:
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
+        data = self.data
+        # PyTorch's look: "1., 2." for whole numbers, otherwise 4 decimals
+        whole = data.dtype.kind != "f" or bool(np.all(np.isfinite(data) & (data == np.round(data))))
         body = np.array2string(
-            self.data, separator=", ", prefix="tensor(", precision=4, floatmode="maxprec_equal"
+            data,
+            separator=", ",
+            prefix="tensor(",
+            precision=4,
+            floatmode="maxprec" if whole else "fixed",
+            suppress_small=True,
         )
         extras = []
         if self.data.dtype not in (_DEFAULT_FLOAT, int64, np.dtype(bool)):
@@ -581,6 +650,265 @@ class Tensor:
             return (np.transpose(g, axes),)
 
         return Tensor._make(np.transpose(self.data, axes), (self,), "Permute", backward)
+
+    def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        order = tuple(dims[0]) if len(dims) == 1 and not isinstance(dims[0], int) else dims
+        axes = _normalize_dims(order, self.ndim) or ()
+        if sorted(axes) != list(range(self.ndim)):
+            raise ValueError(f"permute: {order} is not a permutation of the dims of {self.shape}")
+        inverse = tuple(np.argsort(axes))
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (np.transpose(g, inverse),)
+
+        return Tensor._make(np.transpose(self.data, axes), (self,), "Permute", backward)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _normalize_dims((start_dim, end_dim), self.ndim) or (0, 0)
+        if start > end:
+            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        return self.reshape((*self.shape[:start], -1, *self.shape[end + 1 :]))
+
+    def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
+        """Drop size-1 dims (all, or those in ``dim``; a listed dim of another size stays)."""
+        dims = _normalize_dims(dim, self.ndim)
+        if self.ndim == 0:
+            return self.reshape(())
+        keep = [
+            n for i, n in enumerate(self.shape) if n != 1 or (dims is not None and i not in dims)
+        ]
+        return self.reshape(tuple(keep))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dim at ``dim`` (which may be ``-ndim-1 .. ndim``)."""
+        d = (_normalize_dims(dim, self.ndim + 1) or (0,))[0]
+        return self.reshape((*self.shape[:d], 1, *self.shape[d:]))
+
+    def expand(self, *sizes: int | Sequence[int]) -> Tensor:
+        """Broadcast to ``sizes`` without copying (-1 keeps a dim); backward sums back."""
+        target = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+        lead = len(target) - self.ndim
+        if lead < 0:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {target}")
+        shape = tuple(
+            self.shape[i - lead] if n == -1 and i >= lead else n for i, n in enumerate(target)
+        )
+        try:
+            out = np.broadcast_to(self.data, shape)
+        except ValueError:
+            raise ValueError(f"expand: cannot expand shape {self.shape} to {target}") from None
+        src = self.shape
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (_unbroadcast(g, src),)
+
+        return Tensor._make(out, (self,), "Expand", backward)
+
+    def __getitem__(self, index: Any) -> Tensor:
+        """numpy indexing: ints, slices, None, Ellipsis, integer arrays, boolean masks.
+
+        Backward scatters with ``np.add.at`` when the index may repeat an element, so every
+        occurrence contributes its gradient.
+        """
+        idx = _index_arg(index)
+        out = self.data[idx]
+        shape, dtype = self.shape, self.dtype
+        advanced = any(
+            isinstance(i, np.ndarray) for i in (idx if isinstance(idx, tuple) else (idx,))
+        )
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            full = np.zeros(shape, dtype)
+            if advanced:
+                np.add.at(full, idx, g)
+            else:
+                full[idx] += g
+            return (full,)
+
+        return Tensor._make(np.asarray(out), (self,), "Index", backward)
+
+    # ------------------------------------------------------------------ more elementwise
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit to [min, max]; the gradient passes where min ≤ x ≤ max (as PyTorch)."""
+        if min is None and max is None:
+            raise ValueError("clamp: at least one of min and max must be given")
+        x = self.data
+        lo = -np.inf if min is None else min
+        hi = np.inf if max is None else max
+        out = np.clip(x, lo, hi).astype(x.dtype, copy=False)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g * ((x >= lo) & (x <= hi)),)
+
+        return Tensor._make(out, (self,), "Clamp", backward)
+
+    clip = clamp
+
+    def maximum(self, other: ArrayLike) -> Tensor:
+        """Elementwise max; where both are equal each input gets half the gradient."""
+        return _pick(self, self._lift(other), np.maximum, np.greater, "Maximum")
+
+    def minimum(self, other: ArrayLike) -> Tensor:
+        """Elementwise min; where both are equal each input gets half the gradient."""
+        return _pick(self, self._lift(other), np.minimum, np.less, "Minimum")
+
+    def softmax(self, dim: int) -> Tensor:
+        """exp(x) / Σ exp(x) along ``dim``, computed as exp(x − max) to avoid overflow."""
+        (d,) = _normalize_dims(dim, self.ndim) or (0,)
+        z = self.data - self.data.max(axis=d, keepdims=True)
+        e = np.exp(z)
+        out = e / e.sum(axis=d, keepdims=True)
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (out * (g - (g * out).sum(axis=d, keepdims=True)),)
+
+        return Tensor._make(out, (self,), "Softmax", backward)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        """x − log Σ exp(x) along ``dim``, via the max shift (stable for large |x|)."""
+        (d,) = _normalize_dims(dim, self.ndim) or (0,)
+        z = self.data - self.data.max(axis=d, keepdims=True)
+        out = z - np.log(np.exp(z).sum(axis=d, keepdims=True))
+
+        def backward(g: np.ndarray) -> tuple[np.ndarray]:
+            return (g - np.exp(out) * g.sum(axis=d, keepdims=True),)
+
+        return Tensor._make(out, (self,), "LogSoftmax", backward)
+
+    # ------------------------------------------------------------------ extreme values
+    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """Largest value: over everything (a Tensor), or along ``dim`` (values, indices)."""
+        return _extreme(self, dim, keepdim, np.max, np.argmax, "Max")
+
+    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
+        """Smallest value: over everything (a Tensor), or along ``dim`` (values, indices)."""
+        return _extreme(self, dim, keepdim, np.min, np.argmin, "Min")
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=np.int64))
+        return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=np.int64))
+        return Tensor._wrap(np.argmin(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
+
+
+# ---------------------------------------------------------------------- helpers of ops
+class MinMax(NamedTuple):
+    """``max(dim)`` / ``min(dim)`` result, as PyTorch's ``torch.return_types``."""
+
+    values: Tensor
+    indices: Tensor
+
+
+def _index_arg(index: Any) -> Any:
+    """Tensors and lists inside an index become numpy arrays (integer or boolean)."""
+    if isinstance(index, tuple):
+        return tuple(_index_arg(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data
+    if isinstance(index, list):
+        return np.asarray(index)
+    return index
+
+
+def _pick(a: Tensor, b: Tensor, fn: Callable, wins: Callable, op: str) -> Tensor:
+    """maximum/minimum: the gradient goes to the winner, split in half on ties (PyTorch)."""
+    a_wins = wins(a.data, b.data)
+    tie = a.data == b.data
+    share_a = np.where(tie, 0.5, a_wins).astype(np.result_type(a.data, b.data), copy=False)
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _unbroadcast(g * share_a, a.shape), _unbroadcast(g * (1 - share_a), b.shape)
+
+    return Tensor._make(fn(a.data, b.data), (a, b), op, backward)
+
+
+def _extreme(x: Tensor, dim: int | None, keepdim: bool, fn: Callable, argfn: Callable, op: str):
+    if dim is None:
+        out = np.asarray(fn(x.data))
+        hits = x.data == out
+
+        def backward_all(g: np.ndarray) -> tuple[np.ndarray]:
+            # ties in a full reduction share the gradient evenly (PyTorch's rule)
+            return (g * hits / max(int(hits.sum()), 1),)
+
+        return Tensor._make(out, (x,), op, backward_all)
+    (d,) = _normalize_dims(dim, x.ndim) or (0,)
+    idx = np.expand_dims(argfn(x.data, axis=d), d)
+    values = np.take_along_axis(x.data, idx, axis=d)
+    shape, dtype = x.shape, x.dtype
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray]:
+        full = np.zeros(shape, dtype)
+        np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), axis=d)
+        return (full,)
+
+    if not keepdim:
+        values, idx = values.squeeze(d), idx.squeeze(d)
+    return MinMax(Tensor._make(values, (x,), op, backward), Tensor._wrap(idx.astype(np.int64)))
+
+
+def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor:
+    """``input`` where ``condition`` holds, else ``other``; each gets the gradient of its picks."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    like = next((t for t in (input, other) if isinstance(t, Tensor)), None)
+    if like is None:
+        like = Tensor(input)
+    a, b = like._lift(input), like._lift(other)
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _unbroadcast(g * cond, a.shape), _unbroadcast(g * ~cond, b.shape)
+
+    return Tensor._make(np.where(cond, a.data, b.data), (a, b), "Where", backward)
+
+
+def maximum(input: Tensor, other: ArrayLike) -> Tensor:
+    return input.maximum(other)
+
+
+def minimum(input: Tensor, other: ArrayLike) -> Tensor:
+    return input.minimum(other)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Concatenate along an existing dim; backward splits the gradient back into pieces."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    (d,) = _normalize_dims(dim, tensors[0].ndim) or (0,)
+    try:
+        out = np.concatenate([t.data for t in tensors], axis=d)
+    except ValueError as e:
+        shapes = [t.shape for t in tensors]
+        raise ValueError(f"cat: shapes {shapes} do not fit along dim {dim}: {e}") from None
+    cuts = np.cumsum([t.shape[d] for t in tensors])[:-1]
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(np.split(g, cuts, axis=d))
+
+    return Tensor._make(out, tuple(tensors), "Cat", backward)
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join equal-shaped tensors along a new dim."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) != 1:
+        raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    (d,) = _normalize_dims(dim, tensors[0].ndim + 1) or (0,)
+    out = np.stack([t.data for t in tensors], axis=d)
+
+    def backward(g: np.ndarray) -> tuple[np.ndarray, ...]:
+        return tuple(np.moveaxis(g, d, 0))
+
+    return Tensor._make(out, tuple(tensors), "Stack", backward)
 
 
 # ---------------------------------------------------------------------- creation

@@ -127,6 +127,8 @@ class RMSprop(Optimizer):
                 centered=group["centered"],
                 maximize=group["maximize"],
             )
+            for p in params:
+                p._version += 1  # graphs that saw the old values must not backward
         return loss
 
 
