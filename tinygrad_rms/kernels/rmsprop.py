@@ -1,20 +1,29 @@
 """RMSProp's update as one fused pass: each element of the parameter and of its state
 buffers is read once and written once.
 
-Per element, with g the gradient, v the EMA of g², ḡ the EMA of g (centered only) and
-m the momentum buffer (PyTorch's ``torch.optim.RMSprop``, operation for operation)::
+One loop covers every framework's convention.  Per element, with g the gradient, v the
+EMA of g², ḡ the EMA of g (centered only) and m the momentum buffer::
 
-    g ← sign·g + λ·θ                        sign = −1 to maximize; λ coupled L2 decay
+    θ ← θ − κ·θ                              decoupled weight decay (Keras), κ = lr·wd
+    g ← sign·g + λ·θ                         sign = −1 to maximize; λ coupled L2 (PyTorch)
     v ← α·v + (1−α)·g²
-    ḡ ← ḡ + (1−α)(g − ḡ)                    centered only (torch.lerp)
-    d ← √(v − ḡ²) + ε   (centered)   or   √v + ε
-    m ← μ·m + g/d ;  θ ← θ − η·m           with momentum μ > 0
-    θ ← θ − η·g/d                           without
+    ḡ ← lerp(ḡ, g, 1−α)                      centered only
+    s ← v/c − (ḡ/c)²  (centered)  or  v/c    c = 1−α^t with bias correction, else 1
+    d ← √(s + ε_in) + ε_out                  ε inside (TF, Keras, optax) or outside (PyTorch)
+    m ← μ·m + η_in·g/d                       with momentum
+    θ ← θ − η_out·m            or, Nesterov, θ ← θ − η_out·(η_in·g/d + μ·m)
+    θ ← θ − η·g/d                            without momentum
 
-Options are switched by loop-invariant branches (an empty ``grad_avg`` means not
-centered, an empty ``momentum_buffer`` means no momentum), which LLVM hoists out of
-the loop, so the plain case runs the plain loop.  Scalars arrive in the arrays' dtype
-so float32 parameters are updated in float32 arithmetic, as PyTorch does.
+where the learning rate sits inside the buffer (η_in = η, η_out = 1: TF, Keras, optax) or
+outside it (η_in = 1, η_out = η: PyTorch).  A convention that is off costs nothing:
+
+- optional buffers and decays arrive as ``None`` and Numba removes their branch when it
+  compiles the specialisation for that argument type (so the plain case is the plain loop);
+- ε and η placement are plain scalars, exact when neutral (x + 0 = x, 1·x = x, x/1 = x).
+
+Scalars arrive in the arrays' dtype, so float32 parameters are updated in float32
+arithmetic, as PyTorch does; ``η·g/d`` is evaluated as ``(η·g)/d`` like PyTorch's
+``addcdiv``, Keras and TF1.
 """
 
 from __future__ import annotations
@@ -29,43 +38,53 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     param: np.ndarray,
     grad: np.ndarray,
     square_avg: np.ndarray,
-    grad_avg: np.ndarray,
-    momentum_buffer: np.ndarray,
-    lr,
+    grad_avg,  # np.ndarray | None: centered
+    momentum_buffer,  # np.ndarray | None: momentum
     alpha,
     one_minus_alpha,
-    eps,
-    weight_decay,
+    eps_in,
+    eps_out,
+    bias_correction,  # c = 1 − α^t, or 1
+    lr_in,
+    lr_out,
     momentum,
+    nesterov: bool,
+    weight_decay,  # λ | None: coupled
+    decoupled_decay,  # κ = lr·wd | None
     grad_sign,
 ) -> None:
-    """Update ``param`` and its state in place (all arrays C-contiguous, same shape)."""
+    """Update ``param`` and its state in place (arrays C-contiguous, shaped like ``param``)."""
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     v = square_avg.reshape(n)
-    ga_buf = grad_avg.reshape(grad_avg.size)
-    m_buf = momentum_buffer.reshape(momentum_buffer.size)
-    centered = ga_buf.size > 0
-    use_momentum = m_buf.size > 0
     for i in range(n):
+        if decoupled_decay is not None:
+            theta[i] = theta[i] - theta[i] * decoupled_decay
         g = grad_sign * grad_flat[i]
-        if weight_decay != 0:
+        if weight_decay is not None:
             g = g + weight_decay * theta[i]
         v_i = alpha * v[i] + one_minus_alpha * g * g
         v[i] = v_i
-        if centered:
-            # ḡ ← lerp(ḡ, g, 1−α) in torch.lerp's two-sided form
+        s = v_i / bias_correction
+        if grad_avg is not None:
+            ga_flat = grad_avg.reshape(n)
+            # torch.lerp's two-sided form of ḡ + (1−α)(g − ḡ)
             if one_minus_alpha < 0.5:
-                ga = ga_buf[i] + one_minus_alpha * (g - ga_buf[i])
+                ga = ga_flat[i] + one_minus_alpha * (g - ga_flat[i])
             else:
-                ga = g - (g - ga_buf[i]) * alpha
-            ga_buf[i] = ga
-            v_i = v_i - ga * ga
-        denom = np.sqrt(v_i) + eps
-        if use_momentum:
-            m = momentum * m_buf[i] + g / denom
-            m_buf[i] = m
-            theta[i] = theta[i] - lr * m
+                ga = g - (g - ga_flat[i]) * alpha
+            ga_flat[i] = ga
+            ga_hat = ga / bias_correction
+            s = s - ga_hat * ga_hat
+        denom = np.sqrt(s + eps_in) + eps_out
+        if momentum_buffer is not None:
+            m_flat = momentum_buffer.reshape(n)
+            m = momentum * m_flat[i] + lr_in * g / denom
+            m_flat[i] = m
+            if nesterov:
+                theta[i] = theta[i] - lr_out * (lr_in * g / denom + momentum * m)
+            else:
+                theta[i] = theta[i] - lr_out * m
         else:
-            theta[i] = theta[i] - lr * g / denom
+            theta[i] = theta[i] - lr_in * lr_out * g / denom

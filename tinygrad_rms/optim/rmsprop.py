@@ -5,28 +5,10 @@ size only ever shrinks.  RMSProp replaces the sum with an exponential moving ave
 ``v ← α v + (1−α) g²``, which forgets old gradients at rate ``1−α``: the step size
 follows the recent gradient magnitude instead of decaying to zero.
 
-This is PyTorch's ``torch.optim.RMSprop``, option for option (its defaults, its
-validation messages, its state names):
-
-.. math::
-
-    g_t &= \pm\nabla_\theta f(\theta_{t-1}) + \lambda\,\theta_{t-1}
-          \quad(- \text{ if maximize};\ \lambda = \text{weight\_decay}) \\
-    v_t &= \alpha v_{t-1} + (1-\alpha) g_t^2 \\
-    \bar g_t &= \alpha \bar g_{t-1} + (1-\alpha) g_t
-          \quad\text{(centered only)} \\
-    d_t &= \sqrt{v_t - \bar g_t^2} + \epsilon \ \text{(centered)}
-          \quad\text{or}\quad \sqrt{v_t} + \epsilon \\
-    m_t &= \mu m_{t-1} + g_t / d_t,\quad \theta_t = \theta_{t-1} - \eta\, m_t
-          \quad\text{(momentum } \mu > 0) \\
-    \theta_t &= \theta_{t-1} - \eta\, g_t / d_t \quad\text{(otherwise)}
-
-with ``v``, ``ḡ`` and ``m`` starting at zero and no bias correction.
-
-Convention note: PyTorch adds ε *outside* the square root, ``g/(√v + ε)``.  The RMSProp
-document, TensorFlow, Keras and optax (by default) add it *inside*, ``g/√(v + ε)``.  The
-two agree when ``v ≫ ε`` but differ a lot for tiny gradients; see
-``docs/rmsprop.md``.
+By default this is PyTorch's ``torch.optim.RMSprop``, option for option (its defaults,
+its validation messages, its state names).  Keyword-only flags reproduce the other
+frameworks' conventions, and ``RMSprop.like("keras", params)`` sets them all at once.
+See ``docs/rmsprop.md`` ("Which RMSProp is mine?").
 """
 
 from __future__ import annotations
@@ -43,28 +25,91 @@ from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
 
-_EMPTY = {
-    np.dtype(np.float32): np.empty(0, np.float32),
-    np.dtype(np.float64): np.empty(0, np.float64),
+
+def _check_alpha(value: Any) -> None:
+    _check_nonnegative("alpha", "alpha value")(value)
+    if value > 1:
+        raise ValueError(f"Invalid alpha value: {value} (the decay rate must be in [0, 1])")
+
+
+#: Each framework's defaults and convention flags, in our argument names.
+PRESETS: dict[str, dict[str, Any]] = {
+    "pytorch": dict(lr=1e-2, alpha=0.99, eps=1e-8),
+    "keras": dict(
+        lr=1e-3,
+        alpha=0.9,
+        eps=1e-7,
+        eps_in_sqrt=True,
+        lr_in_momentum=True,
+        decoupled_weight_decay=True,
+    ),
+    "tf1": dict(
+        alpha=0.9, eps=1e-10, eps_in_sqrt=True, initial_accumulator_value=1.0, lr_in_momentum=True
+    ),
+    "optax": dict(alpha=0.9, eps=1e-8, eps_in_sqrt=True, lr_in_momentum=True),
+    "document": dict(lr=1e-3, alpha=0.9, eps=1e-8, eps_in_sqrt=True),
 }
 
 
 class RMSprop(Optimizer):
-    """RMSProp with PyTorch's semantics (see the module docstring for the math).
+    r"""RMSProp in any framework's convention; PyTorch's by default.
+
+    The whole algorithm, per parameter θ with gradient g at step t (v, ḡ, m start at
+    ``initial_accumulator_value``, 0, 0)::
+
+        θ ← θ − η λ θ                               decoupled_weight_decay (else:)
+        g ← ±g + λ θ                                coupled L2; − when maximize
+        v ← α v + (1−α) g²
+        ḡ ← α ḡ + (1−α) g                           centered
+        c ← 1 − αᵗ  (bias_correction)  or  1
+        s ← v/c − (ḡ/c)²  (centered)  or  v/c
+        d ← √s + ε   or, eps_in_sqrt,  √(s + ε)
+        m ← μ m + g/d,      θ ← θ − η m             momentum μ > 0
+        m ← μ m + η g/d,    θ ← θ − m               … with lr_in_momentum
+        θ ← θ − η (g/d + μ m)                       … nesterov (η inside the bracket's
+                                                        first term with lr_in_momentum)
+        θ ← θ − η g/d                               no momentum
+
+    Argument names across frameworks:
+
+    ============================  ===========  ==============  ===============  =========
+    ours                          PyTorch      Keras 3         TF1              optax
+    ============================  ===========  ==============  ===============  =========
+    lr                            lr           learning_rate   learning_rate    learning_rate
+    alpha                         alpha        rho             decay            decay
+    eps                           eps          epsilon         epsilon          eps
+    momentum                      momentum     momentum        momentum         momentum
+    centered                      centered     centered        centered         centered
+    weight_decay                  weight_decay weight_decay    —                —
+    eps_in_sqrt                   (False)      (True)          (True)           eps_in_sqrt
+    initial_accumulator_value     (0)          (0)             (1)              initial_scale
+    lr_in_momentum                (False)      (True)          (True)           (True)
+    nesterov                      —            —               —                nesterov
+    decoupled_weight_decay        (False)      (True)          —                —
+    bias_correction               —            —               —                bias_correction
+    ============================  ===========  ==============  ===============  =========
 
     Args:
         params: iterable of parameters, or of dicts defining parameter groups.
         lr: learning rate η (default 1e-2).
-        alpha: smoothing constant α of the squared-gradient average (default 0.99).
-        eps: ε added to the denominator, outside the square root (default 1e-8).
-        weight_decay: coupled L2 penalty λ, added to the gradient (default 0).
+        alpha: smoothing constant α of the squared-gradient average, in [0, 1] (0.99).
+        eps: ε added to the denominator (1e-8).
+        weight_decay: λ; coupled L2 added to the gradient unless
+            ``decoupled_weight_decay`` (default 0).
         momentum: momentum factor μ (default 0).
-        centered: divide by an estimate of the gradient's variance instead of its
-            second moment (default False).
-        maximize: ascend instead of descend (default False).
+        centered: divide by an estimate of the gradient's standard deviation.
+        maximize: ascend instead of descend.
+        eps_in_sqrt: ε inside the square root, √(v + ε): the document, TF, Keras, optax.
+        initial_accumulator_value: starting value of v (TF1 uses 1.0).
+        lr_in_momentum: the momentum buffer accumulates η·g/d (TF, Keras, optax), so a
+            change of η affects only new contributions; PyTorch scales the buffer by η.
+        nesterov: Nesterov momentum as optax's ``trace(nesterov=True)``.
+        decoupled_weight_decay: θ ← θ − ηλθ before the update (Keras 3), instead of
+            adding λθ to the gradient.
+        bias_correction: use v/(1 − αᵗ) (and ḡ/(1 − αᵗ)) as optax does.
 
-    State per parameter: ``step``, ``square_avg``, and ``momentum_buffer`` (when
-    momentum > 0) and ``grad_avg`` (when centered), created on the first step.
+    State per parameter: ``step``, ``square_avg``, ``momentum_buffer`` (momentum > 0),
+    ``grad_avg`` (centered), created on a parameter's first step.
     """
 
     _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
@@ -72,7 +117,10 @@ class RMSprop(Optimizer):
         "eps": _check_nonnegative("eps", "epsilon value"),
         "momentum": _check_nonnegative("momentum", "momentum value"),
         "weight_decay": _check_nonnegative("weight_decay", "weight_decay value"),
-        "alpha": _check_nonnegative("alpha", "alpha value"),
+        "alpha": _check_alpha,
+        "initial_accumulator_value": _check_nonnegative(
+            "initial_accumulator_value", "initial_accumulator_value"
+        ),
     }
 
     def __init__(
@@ -85,6 +133,13 @@ class RMSprop(Optimizer):
         momentum: float = 0,
         centered: bool = False,
         maximize: bool = False,
+        *,
+        eps_in_sqrt: bool = False,
+        initial_accumulator_value: float = 0.0,
+        lr_in_momentum: bool = False,
+        nesterov: bool = False,
+        decoupled_weight_decay: bool = False,
+        bias_correction: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -94,16 +149,49 @@ class RMSprop(Optimizer):
             momentum=momentum,
             centered=centered,
             maximize=maximize,
+            eps_in_sqrt=eps_in_sqrt,
+            initial_accumulator_value=initial_accumulator_value,
+            lr_in_momentum=lr_in_momentum,
+            nesterov=nesterov,
+            decoupled_weight_decay=decoupled_weight_decay,
+            bias_correction=bias_correction,
         )
         super().__init__(params, defaults)
 
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        state: dict[str, Any] = {"step": 0, "square_avg": np.zeros_like(p.data)}
-        if group["momentum"] > 0:
+    def _validate(self, hyper: dict[str, Any]) -> None:
+        super()._validate(hyper)
+        if hyper.get("nesterov") and not hyper.get("momentum", 0) > 0:
+            raise ValueError(
+                f"nesterov=True needs momentum > 0, got momentum={hyper.get('momentum', 0)}"
+            )
+
+    @classmethod
+    def like(cls, framework: str, params: ParamsT, **overrides: Any) -> RMSprop:
+        """RMSprop with ``framework``'s defaults and conventions; ``overrides`` win.
+
+        ``framework`` is one of "pytorch", "keras", "tf1", "optax" or "document" (the
+        RMSProp document's formula θ ← θ − η g/√(v + ε) with ρ=0.9, η=0.001, ε=1e-8).
+        TF1 and optax have no default learning rate: pass ``lr``.
+        """
+        if framework not in PRESETS:
+            raise ValueError(f"unknown framework {framework!r}; choose one of {sorted(PRESETS)}")
+        settings = {**PRESETS[framework], **overrides}
+        if "lr" not in settings:
+            raise ValueError(f"{framework} has no default learning rate: pass lr=...")
+        return cls(params, **settings)
+
+    def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """``p``'s state, created on first use; buffers appear when their option turns on."""
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {
+                "step": 0,
+                "square_avg": np.full_like(p.data, group["initial_accumulator_value"]),
+            }
+        if group["momentum"] > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(p.data)
-        if group["centered"]:
+        if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(p.data)
-        self.state[p] = state
         return state
 
     @no_grad()
@@ -114,22 +202,32 @@ class RMSprop(Optimizer):
             with enable_grad():
                 loss = closure()
         for group, params, grads in self._gather():
-            states = [self.state.get(p) or self._init_state(p, group) for p in params]
-            rmsprop(
-                [p.data for p in params],
-                grads,
-                states,
-                lr=group["lr"],
-                alpha=group["alpha"],
-                eps=group["eps"],
-                weight_decay=group["weight_decay"],
-                momentum=group["momentum"],
-                centered=group["centered"],
-                maximize=group["maximize"],
-            )
+            states = [self._state_for(p, group) for p in params]
+            hyper = {k: v for k, v in group.items() if k != "params"}
+            rmsprop([p.data for p in params], grads, states, **hyper)
             for p in params:
                 p._version += 1  # graphs that saw the old values must not backward
         return loss
+
+    def effective_step_size(self, p: Tensor) -> np.ndarray:
+        """η / d elementwise: the factor the last step multiplied ``g`` by (for plots).
+
+        Read from the state after a step; without momentum the update was exactly this
+        times the (decayed, signed) gradient.
+        """
+        if p not in self.state:
+            raise ValueError(
+                f"no state yet for the parameter of shape {p.shape}: call step() first"
+            )
+        group = next(g for g in self.param_groups if any(q is p for q in g["params"]))
+        state = self.state[p]
+        c = 1 - group["alpha"] ** state["step"] if group["bias_correction"] else 1.0
+        s = state["square_avg"] / c
+        if group["centered"]:
+            s = s - (state["grad_avg"] / c) ** 2
+        eps = group["eps"]
+        denom = np.sqrt(s + eps) if group["eps_in_sqrt"] else np.sqrt(s) + eps
+        return group["lr"] / denom
 
 
 def rmsprop(
@@ -144,34 +242,47 @@ def rmsprop(
     momentum: float,
     centered: bool,
     maximize: bool,
+    eps_in_sqrt: bool = False,
+    initial_accumulator_value: float = 0.0,
+    lr_in_momentum: bool = False,
+    nesterov: bool = False,
+    decoupled_weight_decay: bool = False,
+    bias_correction: bool = False,
 ) -> None:
     """Functional RMSProp: update ``params`` and their ``states`` in place.
 
-    ``states[i]`` holds ``square_avg`` (and ``grad_avg`` / ``momentum_buffer`` when
-    ``centered`` / ``momentum > 0``) shaped like ``params[i]``; its ``step`` is advanced.
-    The hyperparameters are cast to each array's dtype once, then the fused kernel runs.
+    ``states[i]`` holds ``step`` and ``square_avg`` (and ``grad_avg`` /
+    ``momentum_buffer`` when ``centered`` / ``momentum > 0``) shaped like ``params[i]``;
+    ``step`` is advanced.  The conventions become the kernel's scalars here, cast once per
+    dtype; options that are off are passed as ``None`` so the kernel compiles without them.
+    ``initial_accumulator_value`` only matters where the state is created.
     """
-    scalars: dict[np.dtype, tuple[Any, ...]] = {}
+    del initial_accumulator_value
+    cache: dict[tuple[np.dtype, int], tuple[Any, ...]] = {}
     for theta, g, state in zip(params, grads, states, strict=True):
-        dtype = theta.dtype
-        if dtype not in scalars:
-            t = dtype.type
-            scalars[dtype] = (
-                t(lr),
+        state["step"] += 1
+        key = (theta.dtype, state["step"] if bias_correction else 0)
+        if key not in cache:
+            t = theta.dtype.type
+            cache[key] = (
                 t(alpha),
                 t(1 - alpha),
-                t(eps),
-                t(weight_decay),
+                t(eps) if eps_in_sqrt else t(0),
+                t(0) if eps_in_sqrt else t(eps),
+                t(1 - alpha ** key[1]) if bias_correction else t(1),
+                t(lr) if lr_in_momentum else t(1),
+                t(1) if lr_in_momentum else t(lr),
                 t(momentum),
+                bool(nesterov),
+                t(weight_decay) if weight_decay != 0 and not decoupled_weight_decay else None,
+                t(lr * weight_decay) if weight_decay != 0 and decoupled_weight_decay else None,
                 t(-1 if maximize else 1),
             )
-        empty = _EMPTY[dtype]
-        state["step"] += 1
         rmsprop_update(
             theta,
             g,
             state["square_avg"],
-            state["grad_avg"] if centered else empty,
-            state["momentum_buffer"] if momentum > 0 else empty,
-            *scalars[dtype],
+            state["grad_avg"] if centered else None,
+            state["momentum_buffer"] if momentum > 0 else None,
+            *cache[key],
         )
