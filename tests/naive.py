@@ -44,3 +44,145 @@ def rmsprop_torch_step(
         state["momentum_buffer"] = m
         return param - dt(lr) * m
     return param - dt(lr) * g / denom
+
+
+def rmsprop_general_step(
+    param,
+    grad,
+    state,
+    *,
+    lr,
+    alpha,
+    eps,
+    weight_decay,
+    momentum,
+    centered,
+    maximize,
+    eps_in_sqrt,
+    initial_accumulator_value,
+    lr_in_momentum,
+    nesterov,
+    decoupled_weight_decay,
+    bias_correction,
+):
+    """Our RMSprop's documented algorithm with every flag, in whole-array numpy (float64)."""
+    p = param.astype(np.float64)
+    g = grad.astype(np.float64)
+    if maximize:
+        g = -g
+    if weight_decay and decoupled_weight_decay:
+        p = p - lr * weight_decay * p
+    elif weight_decay:
+        g = g + weight_decay * p
+    t = state["step"] = state.get("step", 0) + 1
+    v = state.get("v", np.full_like(p, initial_accumulator_value))
+    v = alpha * v + (1 - alpha) * g**2
+    state["v"] = v
+    c = 1 - alpha**t if bias_correction else 1.0
+    s = v / c
+    if centered:
+        gbar = alpha * state.get("gbar", np.zeros_like(p)) + (1 - alpha) * g
+        state["gbar"] = gbar
+        s = s - (gbar / c) ** 2
+    d = np.sqrt(s + eps) if eps_in_sqrt else np.sqrt(s) + eps
+    if momentum > 0:
+        scale = lr if lr_in_momentum else 1.0
+        m = momentum * state.get("m", np.zeros_like(p)) + scale * g / d
+        state["m"] = m
+        direction = scale * g / d + momentum * m if nesterov else m
+        p = p - (1.0 if lr_in_momentum else lr) * direction
+    else:
+        p = p - lr * g / d
+    return p
+
+
+def keras3_rmsprop_step(
+    param,
+    grad,
+    state,
+    *,
+    learning_rate=0.001,
+    rho=0.9,
+    momentum=0.0,
+    epsilon=1e-7,
+    centered=False,
+    weight_decay=None,
+):
+    """keras.optimizers.RMSprop.update_step (Keras 3), preceded by its decoupled decay."""
+    var = param.astype(np.float64)
+    if weight_decay:
+        var = var - var * weight_decay * learning_rate
+    velocity = state.get("velocity", np.zeros_like(var))
+    velocity = rho * velocity + (1 - rho) * np.square(grad)
+    state["velocity"] = velocity
+    if centered:
+        average_grad = rho * state.get("average_grad", np.zeros_like(var)) + (1 - rho) * grad
+        state["average_grad"] = average_grad
+        denominator = velocity - np.square(average_grad) + epsilon
+    else:
+        denominator = velocity + epsilon
+    increment = learning_rate * grad / np.sqrt(denominator)
+    if momentum > 0:
+        mom = momentum * state.get("momentum", np.zeros_like(var)) + increment
+        state["momentum"] = mom
+        return var - mom
+    return var - increment
+
+
+def tf1_rmsprop_step(
+    param, grad, state, *, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, centered=False
+):
+    """tf.compat.v1.train.RMSPropOptimizer (ApplyRMSProp / ApplyCenteredRMSProp).
+
+    The mean-square slot starts at ONE; it is written as ms + (g² − ms)(1 − ρ).
+    """
+    ms = state.get("ms", np.ones_like(param, dtype=np.float64))
+    ms = ms + (grad * grad - ms) * (1 - decay)
+    state["ms"] = ms
+    denom = ms + epsilon
+    if centered:
+        mg = state.get("mg", np.zeros_like(ms))
+        mg = mg + (grad - mg) * (1 - decay)
+        state["mg"] = mg
+        denom = denom - mg * mg
+    mom = state.get("mom", np.zeros_like(ms)) * momentum + learning_rate * grad / np.sqrt(denom)
+    state["mom"] = mom
+    return param - mom
+
+
+def optax_rmsprop_step(
+    param,
+    grad,
+    state,
+    *,
+    learning_rate,
+    decay=0.9,
+    eps=1e-8,
+    initial_scale=0.0,
+    eps_in_sqrt=True,
+    centered=False,
+    momentum=None,
+    nesterov=False,
+    bias_correction=False,
+):
+    """optax.rmsprop = chain(scale_by_rms | scale_by_stddev, scale_by_learning_rate, trace)."""
+    count = state["count"] = state.get("count", 0) + 1
+    nu = (1 - decay) * grad**2 + decay * state.get(
+        "nu", np.full_like(param, initial_scale, dtype=np.float64)
+    )
+    state["nu"] = nu
+    nu_hat = nu / (1 - decay**count) if bias_correction else nu
+    if centered:
+        mu = (1 - decay) * grad + decay * state.get("mu", np.zeros_like(nu))
+        state["mu"] = mu
+        mu_hat = mu / (1 - decay**count) if bias_correction else mu
+        var = nu_hat - mu_hat**2
+    else:
+        var = nu_hat
+    updates = grad / np.sqrt(var + eps) if eps_in_sqrt else grad / (np.sqrt(var) + eps)
+    updates = -learning_rate * updates
+    if momentum is not None:
+        new_trace = updates + momentum * state.get("trace", np.zeros_like(nu))
+        state["trace"] = new_trace
+        updates = updates + momentum * new_trace if nesterov else new_trace
+    return param + updates
