@@ -73,16 +73,24 @@ class set_grad_enabled:
 
 
 class no_grad(set_grad_enabled):
-    """Context manager / decorator: ops inside record no graph (inference, optimizer steps)."""
+    """Context manager / decorator (``@no_grad`` or ``@no_grad()``): ops inside record no graph."""
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        return self if fn is None else set_grad_enabled(False)(fn)
+
+    def __init__(self, fn: Callable[..., Any] | None = None) -> None:
         super().__init__(False)
 
 
 class enable_grad(set_grad_enabled):
     """Context manager / decorator: record the graph even inside ``no_grad``."""
 
-    def __init__(self) -> None:
+    def __new__(cls, fn: Callable[..., Any] | None = None) -> Any:
+        self = super().__new__(cls)
+        return self if fn is None else set_grad_enabled(True)(fn)
+
+    def __init__(self, fn: Callable[..., Any] | None = None) -> None:
         super().__init__(True)
 
 

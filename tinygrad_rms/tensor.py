@@ -77,6 +77,18 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=axes).reshape(shape)
 
 
+def _promote(a: Tensor, b: Tensor) -> tuple[np.ndarray, np.ndarray]:
+    """Both operands' data in PyTorch's result dtype: a float operand's dtype wins over an
+    integer one's (numpy would widen int64 + float32 to float64); otherwise numpy's rule."""
+    x, y = a.data, b.data
+    if x.dtype != y.dtype:
+        if x.dtype.kind == "f" and y.dtype.kind != "f":
+            y = y.astype(x.dtype)
+        elif y.dtype.kind == "f" and x.dtype.kind != "f":
+            x = x.astype(y.dtype)
+    return x, y
+
+
 def _normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
     if dim is None:
         return None
@@ -140,7 +152,7 @@ class Tensor:
     @staticmethod
     def _make(data: np.ndarray, parents: tuple[Tensor, ...], op: str, backward: Backward) -> Tensor:
         """The output of op ``op``; records the graph if grad mode is on and an input needs it."""
-        out = Tensor._wrap(data)
+        out = Tensor._wrap(np.asarray(data))  # numpy returns scalars for 0-d results
         if autograd._mode.enabled:
             for p in parents:
                 if p.requires_grad:
@@ -154,7 +166,10 @@ class Tensor:
         """``other`` as a Tensor; Python scalars take this tensor's dtype (no upcast)."""
         if isinstance(other, Tensor):
             return other
-        if isinstance(other, bool | int | float) and self.data.dtype.kind == "f":
+        kind = self.data.dtype.kind
+        if isinstance(other, bool | int | float) and kind == "f":
+            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
+        if (isinstance(other, int) and kind in "iu") or (isinstance(other, bool) and kind == "b"):
             return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
         if isinstance(other, float):
             return Tensor._wrap(np.asarray(other, dtype=_DEFAULT_FLOAT))
@@ -323,6 +338,8 @@ class Tensor:
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
+        if dtype.kind != "f":  # integer results carry no gradient
+            return Tensor._wrap(self.data.astype(dtype))
         src = self.data.dtype
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -385,55 +402,62 @@ class Tensor:
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: ArrayLike) -> Tensor:
         a, b = self, self._lift(other)
+        x, y = _promote(a, b)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return _unbroadcast(g, a.shape), _unbroadcast(g, b.shape)
 
-        return Tensor._make(a.data + b.data, (a, b), "Add", backward)
+        return Tensor._make(x + y, (a, b), "Add", backward)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
         a, b = self, self._lift(other)
+        x, y = _promote(a, b)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return _unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)
 
-        return Tensor._make(a.data - b.data, (a, b), "Sub", backward)
+        return Tensor._make(x - y, (a, b), "Sub", backward)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
         a, b = self, self._lift(other)
+        x, y = _promote(a, b)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             return (
-                _unbroadcast(g * b.data, a.shape) if a.requires_grad else None,
-                _unbroadcast(g * a.data, b.shape) if b.requires_grad else None,
+                _unbroadcast(g * y, a.shape) if a.requires_grad else None,
+                _unbroadcast(g * x, b.shape) if b.requires_grad else None,
             )
 
-        return Tensor._make(a.data * b.data, (a, b), "Mul", backward)
+        return Tensor._make(x * y, (a, b), "Mul", backward)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
         a, b = self, self._lift(other)
-        out = a.data / b.data
+        x, y = _promote(a, b)
+        if x.dtype.kind != "f":  # true division of integers gives the default float
+            x, y = x.astype(_DEFAULT_FLOAT), y.astype(_DEFAULT_FLOAT)
+        out = x / y
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             return (
-                _unbroadcast(g / b.data, a.shape) if a.requires_grad else None,
-                _unbroadcast(-g * out / b.data, b.shape) if b.requires_grad else None,
+                _unbroadcast(g / y, a.shape) if a.requires_grad else None,
+                _unbroadcast(-g * out / y, b.shape) if b.requires_grad else None,
             )
 
         return Tensor._make(out, (a, b), "Div", backward)
 
     def __pow__(self, other: ArrayLike) -> Tensor:
         a, b = self, self._lift(other)
-        out = a.data**b.data
+        x, y = _promote(a, b)
+        out = x**y
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             ga = gb = None
             if a.requires_grad:
-                ga = _unbroadcast(g * b.data * a.data ** (b.data - 1), a.shape)
+                ga = _unbroadcast(g * y * x ** (y - 1), a.shape)
             if b.requires_grad:
                 # d(a**b)/db = a**b * log(a); taken as 0 where a == 0 (PyTorch's convention)
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    dlog = np.where(a.data == 0, 0, out * np.log(a.data))
+                    dlog = np.where(x == 0, 0, out * np.log(x))
                 gb = _unbroadcast(g * dlog, b.shape)
             return ga, gb
 
@@ -483,10 +507,10 @@ class Tensor:
             a2 = a.data if a.ndim > 1 else a.data[None, :]
             b2 = b.data if b.ndim > 1 else b.data[:, None]
             g2 = g
+            if b.ndim == 1:  # restore the dims numpy dropped: b's column first, then a's row
+                g2 = np.expand_dims(g2, -1)
             if a.ndim == 1:
                 g2 = np.expand_dims(g2, -2)
-            if b.ndim == 1:
-                g2 = np.expand_dims(g2, -1)
             ga = gb = None
             if a.requires_grad:
                 ga = _unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
@@ -503,7 +527,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no graph)
     def _compare(self, other: ArrayLike, fn: Callable[[Any, Any], np.ndarray]) -> Tensor:
-        return Tensor._wrap(fn(self.data, self._lift(other).data))
+        return Tensor._wrap(np.asarray(fn(*_promote(self, self._lift(other)))))
 
     def __lt__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.less)
@@ -588,7 +612,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        axes = _normalize_dims(dim, self.ndim)
+        axes = _normalize_dims(dim, self.ndim) if self.ndim else None  # 0-d: dim 0/-1 is all
         shape = self.shape
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -600,7 +624,7 @@ class Tensor:
         return Tensor._make(out, (self,), "Sum", backward)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        axes = _normalize_dims(dim, self.ndim)
+        axes = _normalize_dims(dim, self.ndim) if self.ndim else None  # 0-d: dim 0/-1 is all
         shape = self.shape
         count = self.data.size if axes is None else int(np.prod([shape[d] for d in axes]))
 
@@ -818,14 +842,14 @@ def _index_arg(index: Any) -> Any:
 
 def _pick(a: Tensor, b: Tensor, fn: Callable, wins: Callable, op: str) -> Tensor:
     """maximum/minimum: the gradient goes to the winner, split in half on ties (PyTorch)."""
-    a_wins = wins(a.data, b.data)
-    tie = a.data == b.data
-    share_a = np.where(tie, 0.5, a_wins).astype(np.result_type(a.data, b.data), copy=False)
+    x, y = _promote(a, b)
+    out = fn(x, y)
+    share_a = np.where(x == y, 0.5, wins(x, y)).astype(out.dtype, copy=False)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _unbroadcast(g * share_a, a.shape), _unbroadcast(g * (1 - share_a), b.shape)
 
-    return Tensor._make(fn(a.data, b.data), (a, b), op, backward)
+    return Tensor._make(out, (a, b), op, backward)
 
 
 def _extreme(x: Tensor, dim: int | None, keepdim: bool, fn: Callable, argfn: Callable, op: str):
@@ -848,9 +872,10 @@ def _extreme(x: Tensor, dim: int | None, keepdim: bool, fn: Callable, argfn: Cal
         np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, d), axis=d)
         return (full,)
 
+    indices = idx if keepdim else idx.squeeze(d)
     if not keepdim:
-        values, idx = values.squeeze(d), idx.squeeze(d)
-    return MinMax(Tensor._make(values, (x,), op, backward), Tensor._wrap(idx.astype(np.int64)))
+        values = values.squeeze(d)
+    return MinMax(Tensor._make(values, (x,), op, backward), Tensor._wrap(indices.astype(np.int64)))
 
 
 def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor:
@@ -864,7 +889,7 @@ def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor:
     def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _unbroadcast(g * cond, a.shape), _unbroadcast(g * ~cond, b.shape)
 
-    return Tensor._make(np.where(cond, a.data, b.data), (a, b), "Where", backward)
+    return Tensor._make(np.where(cond, *_promote(a, b)), (a, b), "Where", backward)
 
 
 def maximum(input: Tensor, other: ArrayLike) -> Tensor:

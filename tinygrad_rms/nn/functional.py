@@ -38,8 +38,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         g2 = g.reshape(-1, w.shape[0])
         gx = (g @ w) if input.requires_grad else None
         gw = (g2.T @ x.reshape(-1, w.shape[1])) if weight.requires_grad else None
-        gb = g2.sum(axis=0) if bias is not None and bias.requires_grad else None
-        return gx, gw, gb
+        if bias is None:
+            return gx, gw
+        return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
 
     parents = (input, weight) if bias is None else (input, weight, bias)
     return Tensor._make(out, parents, "Addmm", backward)

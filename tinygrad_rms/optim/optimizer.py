@@ -1,7 +1,9 @@
-"""The Optimizer base: parameter groups, per-parameter state, validation, zero_grad.
+"""The Optimizer base: parameter groups, per-parameter state, validation, the step loop.
 
-Subclasses declare their hyperparameters' defaults and checks and implement ``step``;
-everything about *which* parameters and *which* hyperparameters lives here, once.
+A subclass declares its hyperparameters' checks (``_checks``), how a parameter's state
+starts (``_init_state``) and how one group is updated (``_update``, which calls that
+optimizer's functional form and kernel).  Everything about *which* parameters, *which*
+hyperparameters, closures, saving and loading lives here, once.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..autograd import enable_grad, no_grad
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -113,8 +116,114 @@ class Optimizer:
                 else:
                     p.grad.data.fill(0)
 
+    @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
+
+        The closure (which should zero the gradients, compute the loss, call backward and
+        return the loss) runs with grad mode on.
+        """
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        for group, params, grads in self._gather():
+            states = [self._state_for(p, group) for p in params]
+            self._update(group, [p.data for p in params], grads, states)
+            for p in params:
+                p._version += 1  # graphs that saw the old values must not backward
+        return loss
+
+    def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = self._init_state(p, group)
+        return state
+
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """A new parameter's state (buffers shaped like ``p``); subclasses define it."""
         raise NotImplementedError
+
+    def _update(
+        self,
+        group: dict[str, Any],
+        params: list[np.ndarray],
+        grads: list[np.ndarray],
+        states: list[dict[str, Any]],
+    ) -> None:
+        """Update one group's parameter arrays and states in place."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ saving and loading
+    def state_dict(self) -> dict[str, Any]:
+        """The optimizer's hyperparameters and state, in PyTorch's layout.
+
+        ``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``.
+
+        Parameters are numbered in group order; state arrays are copies, so the returned
+        dict is a snapshot that later steps do not change.
+        """
+        index: dict[int, int] = {}
+        groups = []
+        for group in self.param_groups:
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = [index.setdefault(id(p), len(index)) for p in group["params"]]
+            groups.append(packed)
+        state = {
+            index[id(p)]: {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            for p, s in self.state.items()
+        }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore hyperparameters and state saved by ``state_dict``.
+
+        Everything is checked before anything changes: all or nothing.
+        """
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            raise ValueError(
+                "optimizer state_dict must be a dict with exactly the keys 'state' and "
+                "'param_groups'"
+            )
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(groups)} parameter groups, the optimizer has "
+                f"{len(self.param_groups)}"
+            )
+        params: dict[int, Tensor] = {}
+        for saved, group in zip(groups, self.param_groups, strict=True):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    f"loaded state dict has a group of {len(saved['params'])} parameters where "
+                    f"the optimizer's group has {len(group['params'])}"
+                )
+            params.update(zip(saved["params"], group["params"], strict=True))
+            self._validate({k: v for k, v in saved.items() if k != "params"})
+        new_state: dict[Tensor, dict[str, Any]] = {}
+        for key, saved_state in state_dict["state"].items():
+            key = int(key)
+            if key not in params:
+                raise ValueError(
+                    f"loaded state refers to parameter {key}, which is not in any group"
+                )
+            p = params[key]
+            restored = {}
+            for name, value in saved_state.items():
+                if name == "step":  # the one number; everything else is a buffer like p
+                    restored[name] = int(np.asarray(value).item())
+                    continue
+                value = np.asarray(value)
+                if value.shape != p.data.shape or value.dtype != p.data.dtype:
+                    raise ValueError(
+                        f"state '{name}' of parameter {key} has shape {value.shape} and dtype "
+                        f"{value.dtype}; the parameter has {p.data.shape} and {p.data.dtype}"
+                    )
+                restored[name] = np.array(value, order="C")
+            new_state[p] = restored
+        for saved, group in zip(groups, self.param_groups, strict=True):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = new_state
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]

@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..autograd import enable_grad, no_grad
 from ..kernels import rmsprop_update
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
@@ -180,34 +179,20 @@ class RMSprop(Optimizer):
             raise ValueError(f"{framework} has no default learning rate: pass lr=...")
         return cls(params, **settings)
 
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "square_avg": np.full_like(p.data, group["initial_accumulator_value"])}
+
     def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        """``p``'s state, created on first use; buffers appear when their option turns on."""
-        state = self.state.get(p)
-        if state is None:
-            state = self.state[p] = {
-                "step": 0,
-                "square_avg": np.full_like(p.data, group["initial_accumulator_value"]),
-            }
+        """``p``'s state; its buffers appear when their option is (or is turned) on."""
+        state = super()._state_for(p, group)
         if group["momentum"] > 0 and "momentum_buffer" not in state:
             state["momentum_buffer"] = np.zeros_like(p.data)
         if group["centered"] and "grad_avg" not in state:
             state["grad_avg"] = np.zeros_like(p.data)
         return state
 
-    @no_grad()
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter that has a gradient; returns ``closure()``'s loss if given."""
-        loss = None
-        if closure is not None:
-            with enable_grad():
-                loss = closure()
-        for group, params, grads in self._gather():
-            states = [self._state_for(p, group) for p in params]
-            hyper = {k: v for k, v in group.items() if k != "params"}
-            rmsprop([p.data for p in params], grads, states, **hyper)
-            for p in params:
-                p._version += 1  # graphs that saw the old values must not backward
-        return loss
+    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
+        rmsprop(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η / d elementwise: the factor the last step multiplied ``g`` by (for plots).
