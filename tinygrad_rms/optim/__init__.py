@@ -1,6 +1,33 @@
-"""Optimizers.  Each class validates and gathers; the math is a Numba kernel in ``kernels``."""
+"""Optimizers, sorted in order of increasing complexity.
 
+Each class validates hyperparameters and gathers parameters, gradients and state; the
+math is a functional form (``sgd``, ``adagrad``, ``rmsprop``, ``adam``) that calls one
+fused Numba kernel per parameter from ``tinygrad_rms.kernels``.
+
+    SGD        θ ← θ − η g                     (+ momentum, Nesterov)
+    Adagrad    θ ← θ − η g / √(Σ g²)           the sum never forgets: steps only shrink
+    RMSprop    θ ← θ − η g / √(EMA of g²)      the moving average forgets: steps adapt
+    Adam       RMSprop's denominator over an EMA of g, both bias-corrected
+    AdamW      Adam with decoupled weight decay
+"""
+
+from . import lr_scheduler
+from .adagrad import Adagrad, adagrad
+from .adam import Adam, AdamW, adam
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop
+from .sgd import SGD, sgd
 
-__all__ = ["Optimizer", "RMSprop", "rmsprop"]
+__all__ = [
+    "SGD",
+    "Adagrad",
+    "Adam",
+    "AdamW",
+    "Optimizer",
+    "RMSprop",
+    "adagrad",
+    "adam",
+    "lr_scheduler",
+    "rmsprop",
+    "sgd",
+]

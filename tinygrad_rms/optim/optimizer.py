@@ -134,6 +134,12 @@ class Optimizer:
                 p._version += 1  # graphs that saw the old values must not backward
         return loss
 
+    def _group_of(self, p: Tensor) -> dict[str, Any]:
+        for group in self.param_groups:
+            if any(q is p for q in group["params"]):
+                return group
+        raise ValueError(f"the tensor of shape {p.shape} is not one of this optimizer's parameters")
+
     def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         state = self.state.get(p)
         if state is None:

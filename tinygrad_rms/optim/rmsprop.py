@@ -204,7 +204,7 @@ class RMSprop(Optimizer):
             raise ValueError(
                 f"no state yet for the parameter of shape {p.shape}: call step() first"
             )
-        group = next(g for g in self.param_groups if any(q is p for q in g["params"]))
+        group = self._group_of(p)
         state = self.state[p]
         c = 1 - group["alpha"] ** state["step"] if group["bias_correction"] else 1.0
         s = state["square_avg"] / c

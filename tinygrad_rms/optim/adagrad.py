@@ -1,0 +1,115 @@
+"""Adagrad (Duchi et al., 2011): per-element steps η/√(Σ g²), PyTorch's ``torch.optim.Adagrad``.
+
+Each parameter's step is divided by the root of the *sum* of all its squared gradients so
+far.  Rarely-updated parameters keep large steps, frequent ones get small steps — but the
+sum never forgets, so every step size shrinks forever.  RMSProp is Adagrad with the sum
+replaced by a moving average.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..kernels import adagrad_update
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT, _check_nonnegative
+
+__all__ = ["Adagrad", "adagrad"]
+
+
+class Adagrad(Optimizer):
+    """Adagrad with PyTorch's semantics::
+
+        g ← ±g + λθ;   S ← S + g²;   θ ← θ − η_t g / (√S + ε),   η_t = η / (1 + (t−1)·lr_decay)
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate η (default 1e-2).
+        lr_decay: learning-rate decay per step (default 0).
+        weight_decay: L2 penalty λ added to the gradient (default 0).
+        initial_accumulator_value: starting value of S (default 0).
+        eps: ε added to √S (default 1e-10).
+        maximize: ascend instead of descend.
+
+    State per parameter: ``step`` and ``sum``.
+    """
+
+    _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
+        "lr": _check_nonnegative("lr", "learning rate"),
+        "lr_decay": _check_nonnegative("lr_decay", "lr_decay value"),
+        "weight_decay": _check_nonnegative("weight_decay", "weight_decay value"),
+        "initial_accumulator_value": _check_nonnegative(
+            "initial_accumulator_value", "initial_accumulator_value value"
+        ),
+        "eps": _check_nonnegative("eps", "epsilon value"),
+    }
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+
+    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
+        adagrad(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
+
+    def effective_step_size(self, p: Tensor) -> np.ndarray:
+        """η_t / (√S + ε) elementwise: what the last step multiplied ``g`` by (for plots)."""
+        if p not in self.state:
+            raise ValueError(
+                f"no state yet for the parameter of shape {p.shape}: call step() first"
+            )
+        group = self._group_of(p)
+        state = self.state[p]
+        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+        return clr / (np.sqrt(state["sum"]) + group["eps"])
+
+
+def adagrad(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    *,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    initial_accumulator_value: float,
+    eps: float,
+    maximize: bool,
+) -> None:
+    """Functional Adagrad: update ``params`` and their ``sum`` state in place."""
+    del initial_accumulator_value  # used where the state is created
+    for theta, g, state in zip(params, grads, states, strict=True):
+        t = theta.dtype.type
+        state["step"] += 1
+        clr = lr / (1 + (state["step"] - 1) * lr_decay)
+        adagrad_update(
+            theta,
+            g,
+            state["sum"],
+            t(clr),
+            t(eps),
+            t(weight_decay) if weight_decay != 0 else None,
+            t(-1 if maximize else 1),
+        )

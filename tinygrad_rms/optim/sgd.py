@@ -1,0 +1,112 @@
+"""Stochastic gradient descent, with momentum and Nesterov (PyTorch's ``torch.optim.SGD``).
+
+The simplest member of the family: θ ← θ − η g.  Momentum keeps a running direction
+b ← μ b + (1−τ) g and steps along it; Nesterov looks one step ahead, g + μ b.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..kernels import sgd_update
+from ..tensor import Tensor
+from .optimizer import Optimizer, ParamsT, _check_nonnegative
+
+__all__ = ["SGD", "sgd"]
+
+
+class SGD(Optimizer):
+    """SGD with PyTorch's semantics.
+
+    Args:
+        params: parameters or parameter groups.
+        lr: learning rate η (default 1e-3, as PyTorch ≥ 2.2).
+        momentum: μ (default 0).
+        dampening: τ, the fraction of each new gradient left out of the buffer (default 0).
+        weight_decay: L2 penalty λ added to the gradient (default 0).
+        nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend instead of descend.
+
+    State per parameter: ``momentum_buffer`` (when momentum > 0), which starts as the
+    first gradient itself.
+    """
+
+    _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
+        "lr": _check_nonnegative("lr", "learning rate"),
+        "momentum": _check_nonnegative("momentum", "momentum value"),
+        "weight_decay": _check_nonnegative("weight_decay", "weight_decay value"),
+        "dampening": _check_nonnegative("dampening", "dampening value"),
+    }
+
+    def __init__(
+        self,
+        params: ParamsT,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        defaults = dict(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+        super().__init__(params, defaults)
+
+    def _validate(self, hyper: dict[str, Any]) -> None:
+        super()._validate(hyper)
+        if hyper.get("nesterov") and (
+            hyper.get("momentum", 0) <= 0 or hyper.get("dampening", 0) != 0
+        ):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
+        sgd(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
+
+
+def sgd(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    *,
+    lr: float,
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+) -> None:
+    """Functional SGD: update ``params`` (and ``momentum_buffer`` in ``states``) in place."""
+    for theta, g, state in zip(params, grads, states, strict=True):
+        t = theta.dtype.type
+        buf = None
+        first = False
+        if momentum > 0:
+            buf = state.get("momentum_buffer")
+            first = buf is None
+            if first:
+                buf = state["momentum_buffer"] = np.empty_like(theta)
+        sgd_update(
+            theta,
+            g,
+            buf,
+            t(lr),
+            t(momentum),
+            t(1 - dampening),
+            bool(nesterov),
+            first,
+            t(weight_decay) if weight_decay != 0 else None,
+            t(-1 if maximize else 1),
+        )
