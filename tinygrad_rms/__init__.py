@@ -4,9 +4,12 @@
 
     tensor.py     Tensor: numpy data + the graph; each op's forward next to its backward
     autograd.py   grad mode (no_grad) and the backward walk over the graph
-    nn/           Module, Parameter, Linear, ReLU, MSELoss, functional
-    optim/        optimizers: validation and state in Python, the update in a kernel
+    nn/           Module, Parameter, layers, losses, functional
+    optim/        optimizers and schedules: validation and state in Python, the update
+                  in a kernel
     kernels/      Numba loops, one fused pass per parameter
+    serialization.py  save/load checkpoints as .npz (never pickle)
+    viz.py        the graph as Graphviz DOT
 
 Dependencies point one way: kernels import nothing of ours; tensor knows nothing of nn
 or optim; nn builds on tensor; optim builds on tensor and calls the kernels.
@@ -14,6 +17,7 @@ or optim; nn builds on tensor; optim builds on tensor and calls the kernels.
 
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import manual_seed
+from .serialization import load, save
 from .tensor import (
     Tensor,
     cat,
@@ -43,6 +47,7 @@ __all__ = [
     "int32",
     "int64",
     "is_grad_enabled",
+    "load",
     "manual_seed",
     "maximum",
     "minimum",
@@ -50,6 +55,7 @@ __all__ = [
     "ones",
     "rand",
     "randn",
+    "save",
     "set_grad_enabled",
     "stack",
     "tensor",

@@ -1,4 +1,4 @@
-"""Loss modules (thin wrappers over ``nn.functional``)."""
+"""Loss modules (thin wrappers over ``nn.functional``); ``reduction`` is "mean", "sum" or "none"."""
 
 from __future__ import annotations
 
@@ -6,22 +6,42 @@ from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
-__all__ = ["MSELoss"]
+__all__ = ["BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss"]
 
 
-class MSELoss(Module):
-    """Mean squared error; ``reduction`` is "mean" (default), "sum" or "none"."""
-
+class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:
         super().__init__()
-        if reduction not in F._REDUCTIONS:
-            raise ValueError(
-                f"{reduction!r} is not a valid value for reduction; use one of {F._REDUCTIONS}"
-            )
+        F._check_reduction(reduction)
         self.reduction = reduction
+
+    def extra_repr(self) -> str:
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+
+class MSELoss(_Loss):
+    """Mean squared error (x − y)²; input and target must have the same shape."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+class L1Loss(_Loss):
+    """Mean absolute error |x − y|; input and target must have the same shape."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class CrossEntropyLoss(_Loss):
+    """−log softmax(logits)[class]: logits (N, C), integer class targets (N,)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.cross_entropy(input, target, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Binary cross-entropy on logits (sigmoid folded in, numerically stable)."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, reduction=self.reduction)
