@@ -140,13 +140,18 @@ def _accumulate_leaf(leaf: Any, grad: np.ndarray) -> None:
 
 
 def _check_versions(node: Any) -> None:
-    """Refuse to use inputs that were changed in place after the op saw them."""
-    for parent, seen in zip(node._parents, node._versions, strict=True):
-        if parent._version != seen:
+    """Refuse to use an op's output or inputs that were changed in place after the op ran.
+
+    Conservative: every input is checked, also for ops that saved nothing of it.
+    """
+    if not node._versions:  # freed: its backward will say so
+        return
+    for t, seen in zip((node, *node._parents), node._versions, strict=True):
+        if t._vc[0] != seen:
             raise RuntimeError(
                 f"one of the tensors needed to compute the gradient of {node._op} (shape "
-                f"{parent.shape}) has been modified by an in-place operation: it is at version "
-                f"{parent._version}, expected version {seen}. Compute the graph again after "
+                f"{t.shape}) has been modified by an in-place operation: it is at version "
+                f"{t._vc[0]}, expected version {seen}. Compute the graph again after "
                 "the change (e.g. call optimizer.step() after backward(), not before)."
             )
 

@@ -118,7 +118,7 @@ class Tensor:
         "_backward",
         "_op",
         "_parents",
-        "_version",
+        "_vc",
         "_versions",
         "data",
         "grad",
@@ -134,8 +134,8 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
         self._op: str | None = None
-        self._version = 0  # bumped by every in-place change of ``data``
-        self._versions: tuple[int, ...] = ()  # inputs' versions when this node was made
+        self._vc = [0]  # version counter, shared by views of the same memory
+        self._versions: tuple[int, ...] = ()  # own and inputs' versions when made
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -146,19 +146,24 @@ class Tensor:
         """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast path."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.name, t.requires_grad = data, None, None, False
-        t._parents, t._backward, t._op, t._version, t._versions = (), None, None, 0, ()
+        t._parents, t._backward, t._op, t._vc, t._versions = (), None, None, [0], ()
         return t
 
     @staticmethod
     def _make(data: np.ndarray, parents: tuple[Tensor, ...], op: str, backward: Backward) -> Tensor:
         """The output of op ``op``; records the graph if grad mode is on and an input needs it."""
         out = Tensor._wrap(np.asarray(data))  # numpy returns scalars for 0-d results
+        if out.data.base is not None:  # a view: in-place changes through either show in both
+            for p in parents:
+                if np.may_share_memory(out.data, p.data):
+                    out._vc = p._vc
+                    break
         if autograd._mode.enabled:
             for p in parents:
                 if p.requires_grad:
                     out.requires_grad = True
                     out._parents, out._backward, out._op = parents, backward, op
-                    out._versions = tuple([q._version for q in parents])
+                    out._versions = (out._vc[0], *[q._vc[0] for q in parents])
                     break
         return out
 
@@ -253,9 +258,19 @@ class Tensor:
             )
         return bool(self.data.item())
 
+    @property
+    def _version(self) -> int:
+        """How many in-place changes the memory of this tensor (or its views) has seen."""
+        return self._vc[0]
+
+    def _bump_version(self) -> None:
+        self._vc[0] += 1
+
     def detach(self) -> Tensor:
-        """A new leaf sharing this tensor's data, cut from the graph."""
-        return Tensor._wrap(self.data)
+        """A new leaf sharing this tensor's data (and version counter), cut from the graph."""
+        t = Tensor._wrap(self.data)
+        t._vc = self._vc
+        return t
 
     def clone(self) -> Tensor:
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -278,8 +293,15 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------------ in-place
-    def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and autograd._mode.enabled:
+    def _check_inplace(self, op: str, operand: Any = None) -> None:
+        if not autograd._mode.enabled:
+            return
+        if isinstance(operand, Tensor) and operand.requires_grad:
+            raise RuntimeError(
+                f"{op}: the operand requires grad, and in-place ops are not recorded in the "
+                "graph; use the out-of-place form (e.g. where, cat, +) to keep its gradient"
+            )
+        if self.requires_grad:
             if self.is_leaf:
                 raise RuntimeError(
                     f"{op}: a leaf tensor that requires grad is being used in an in-place "
@@ -290,11 +312,11 @@ class Tensor:
                 "supported; use the out-of-place form"
             )
 
-    def _inplace(self, op: str, values: Any) -> Tensor:
+    def _inplace(self, op: str, values: Any, operand: Any = None) -> Tensor:
         """Write ``values`` into ``data`` (keeping its dtype) and bump the version."""
-        self._check_inplace(op)
+        self._check_inplace(op, operand)
         self.data[...] = values
-        self._version += 1
+        self._bump_version()
         return self
 
     def zero_(self) -> Tensor:
@@ -308,24 +330,24 @@ class Tensor:
         try:
             np.broadcast_to(src_data, self.shape)
         except ValueError:
-            raise ValueError(
+            raise RuntimeError(
                 f"copy_: source of shape {np.shape(src_data)} does not broadcast to {self.shape}"
             ) from None
-        return self._inplace("copy_", src_data)
+        return self._inplace("copy_", src_data, src)
 
     def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
-        return self._inplace("add_", self.data + alpha * self._lift(other).data)
+        return self._inplace("add_", self.data + alpha * self._lift(other).data, other)
 
     def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
-        return self._inplace("sub_", self.data - alpha * self._lift(other).data)
+        return self._inplace("sub_", self.data - alpha * self._lift(other).data, other)
 
     def mul_(self, other: ArrayLike) -> Tensor:
-        return self._inplace("mul_", self.data * self._lift(other).data)
+        return self._inplace("mul_", self.data * self._lift(other).data, other)
 
     def __setitem__(self, index: Any, value: ArrayLike) -> None:
-        self._check_inplace("__setitem__")
+        self._check_inplace("__setitem__", value)
         self.data[_index_arg(index)] = value.data if isinstance(value, Tensor) else value
-        self._version += 1
+        self._bump_version()
 
     def float(self) -> Tensor:
         return self.to(float32)

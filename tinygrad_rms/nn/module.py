@@ -188,7 +188,7 @@ class Module:
             raise TypeError(f"Module.to: parameters can be float32 or float64, not {dtype}")
         for p in self.parameters():
             p.data = p.data.astype(dtype)
-            p._version += 1
+            p._bump_version()
             if p.grad is not None:
                 p.grad = p._wrap(p.grad.data.astype(dtype))
         return self
@@ -250,7 +250,7 @@ class Module:
             )
         for key, arr in values.items():
             np.copyto(own[key].data, arr)
-            own[key]._version += 1
+            own[key]._bump_version()
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ calling and printing

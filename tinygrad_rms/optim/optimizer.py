@@ -131,7 +131,7 @@ class Optimizer:
             states = [self._state_for(p, group) for p in params]
             self._update(group, [p.data for p in params], grads, states)
             for p in params:
-                p._version += 1  # graphs that saw the old values must not backward
+                p._bump_version()  # graphs that saw the old values must not backward
         return loss
 
     def _group_of(self, p: Tensor) -> dict[str, Any]:
