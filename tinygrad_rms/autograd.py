@@ -12,6 +12,8 @@ This module knows nothing of Tensor's ops; it only walks the graph they built.
 from __future__ import annotations
 
 import functools
+import os
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,6 +22,7 @@ import numpy as np
 
 __all__ = [
     "GradcheckError",
+    "detect_anomaly",
     "enable_grad",
     "gradcheck",
     "is_grad_enabled",
@@ -34,6 +37,7 @@ class _GradMode(threading.local):
     """Grad mode is per thread, as in PyTorch: ``no_grad`` in one thread leaves others alone."""
 
     enabled = True
+    anomaly = False  # detect_anomaly(): check every op's output and gradients
 
 
 _mode = _GradMode()
@@ -101,6 +105,52 @@ def _freed_backward(_grad: np.ndarray) -> tuple:
         "backward(); call backward(retain_graph=True) the first time if you need to "
         "backward through the same graph again."
     )
+
+
+class detect_anomaly:
+    """Context manager: the first op whose output, or whose backward's gradient, holds a
+    NaN or infinity raises RuntimeError naming the op and the line that created it.
+
+    Costs a finiteness check per op and a stack walk per op creation: use it to debug.
+    """
+
+    def __enter__(self) -> None:
+        self._saved = _mode.anomaly
+        _mode.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        _mode.anomaly = self._saved
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def creation_site() -> str:
+    """file:line of the innermost caller outside this package (where the user made the op)."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def check_finite_output(op: str, data: np.ndarray) -> str:
+    """For anomaly mode: raise if ``data`` is not all finite; return the creation site."""
+    site = creation_site()
+    if data.dtype.kind == "f" and not np.isfinite(data).all():
+        bad = "nan" if np.isnan(data).any() else "inf"
+        raise RuntimeError(f"anomaly: the forward of {op} created at {site} produced {bad} values")
+    return site
+
+
+def _check_finite_grads(node: Any, grads: tuple) -> None:
+    for i, g in enumerate(grads):
+        if g is not None and not np.isfinite(g).all():
+            raise RuntimeError(
+                f"anomaly: the backward of {node._op} created at {node._site or '<unknown>'} "
+                f"returned a non-finite gradient for its input {i}"
+            )
 
 
 def topological_order(root: Any) -> list[Any]:
@@ -173,6 +223,8 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
             continue
         _check_versions(node)
         input_grads = node._backward(g)
+        if _mode.anomaly:
+            _check_finite_grads(node, input_grads)
         for parent, pg in zip(node._parents, input_grads, strict=True):
             if pg is None or not parent.requires_grad:
                 continue

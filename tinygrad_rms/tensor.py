@@ -118,6 +118,7 @@ class Tensor:
         "_backward",
         "_op",
         "_parents",
+        "_site",
         "_vc",
         "_versions",
         "data",
@@ -135,6 +136,7 @@ class Tensor:
         self._backward: Backward | None = None
         self._op: str | None = None
         self._vc = [0]  # version counter, shared by views of the same memory
+        self._site: str | None = None  # file:line of creation, kept in anomaly mode
         self._versions: tuple[int, ...] = ()  # own and inputs' versions when made
         self.requires_grad = False
         if requires_grad:
@@ -147,6 +149,7 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.name, t.requires_grad = data, None, None, False
         t._parents, t._backward, t._op, t._vc, t._versions = (), None, None, [0], ()
+        t._site = None
         return t
 
     @staticmethod
@@ -158,6 +161,8 @@ class Tensor:
                 if np.may_share_memory(out.data, p.data):
                     out._vc = p._vc
                     break
+        if autograd._mode.anomaly:
+            out._site = autograd.check_finite_output(op, out.data)
         if autograd._mode.enabled:
             for p in parents:
                 if p.requires_grad:
