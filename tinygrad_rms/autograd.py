@@ -194,14 +194,19 @@ def _check_versions(node: Any) -> None:
 
     Conservative: every input is checked, also for ops that saved nothing of it.
     """
-    if not node._versions:  # freed: its backward will say so
+    seen = node._versions
+    if not seen:  # freed: its backward will say so
         return
-    for t, seen in zip((node, *node._parents), node._versions, strict=True):
-        if t._vc[0] != seen:
+    if node._vc[0] == seen[0] and all(
+        p._vc[0] == v for p, v in zip(node._parents, seen[1:], strict=True)
+    ):
+        return
+    for t, v in zip((node, *node._parents), seen, strict=True):
+        if t._vc[0] != v:
             raise RuntimeError(
                 f"one of the tensors needed to compute the gradient of {node._op} (shape "
                 f"{t.shape}) has been modified by an in-place operation: it is at version "
-                f"{t._vc[0]}, expected version {seen}. Compute the graph again after "
+                f"{t._vc[0]}, expected version {v}. Compute the graph again after "
                 "the change (e.g. call optimizer.step() after backward(), not before)."
             )
 

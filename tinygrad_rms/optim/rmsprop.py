@@ -13,6 +13,7 @@ See ``docs/rmsprop.md`` ("Which RMSProp is mine?").
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -243,31 +244,66 @@ def rmsprop(
     ``initial_accumulator_value`` only matters where the state is created.
     """
     del initial_accumulator_value
-    cache: dict[tuple[np.dtype, int], tuple[Any, ...]] = {}
     for theta, g, state in zip(params, grads, states, strict=True):
         state["step"] += 1
-        key = (theta.dtype, state["step"] if bias_correction else 0)
-        if key not in cache:
-            t = theta.dtype.type
-            cache[key] = (
-                t(alpha),
-                t(1 - alpha),
-                t(eps) if eps_in_sqrt else t(0),
-                t(0) if eps_in_sqrt else t(eps),
-                t(1 - alpha ** key[1]) if bias_correction else t(1),
-                t(lr) if lr_in_momentum else t(1),
-                t(1) if lr_in_momentum else t(lr),
-                t(momentum),
-                bool(nesterov),
-                t(weight_decay) if weight_decay != 0 and not decoupled_weight_decay else None,
-                t(lr * weight_decay) if weight_decay != 0 and decoupled_weight_decay else None,
-                t(-1 if maximize else 1),
-            )
+        scalars = _kernel_scalars(
+            theta.dtype,
+            state["step"] if bias_correction else 0,
+            lr,
+            alpha,
+            eps,
+            weight_decay,
+            momentum,
+            maximize,
+            eps_in_sqrt,
+            lr_in_momentum,
+            nesterov,
+            decoupled_weight_decay,
+        )
         rmsprop_update(
             theta,
             g,
             state["square_avg"],
             state["grad_avg"] if centered else None,
             state["momentum_buffer"] if momentum > 0 else None,
-            *cache[key],
+            *scalars,
         )
+
+
+@functools.lru_cache(maxsize=256)
+def _kernel_scalars(
+    dtype: np.dtype,
+    bias_step: int,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    maximize: bool,
+    eps_in_sqrt: bool,
+    lr_in_momentum: bool,
+    nesterov: bool,
+    decoupled_weight_decay: bool,
+) -> tuple[Any, ...]:
+    """The kernel's scalar arguments, in ``dtype``, for one set of hyperparameters.
+
+    Cached: a training loop asks for the same few sets every step.  ``bias_step`` is the
+    step count when bias correction is on (else 0).
+    """
+    t = dtype.type
+    coupled = weight_decay != 0 and not decoupled_weight_decay
+    decoupled = weight_decay != 0 and decoupled_weight_decay
+    return (
+        t(alpha),
+        t(1 - alpha),
+        t(eps) if eps_in_sqrt else t(0),  # ε inside the root ...
+        t(0) if eps_in_sqrt else t(eps),  # ... or outside
+        t(1 - alpha**bias_step) if bias_step else t(1),
+        t(lr) if lr_in_momentum else t(1),  # η inside the momentum buffer ...
+        t(1) if lr_in_momentum else t(lr),  # ... or outside
+        t(momentum),
+        bool(nesterov),
+        t(weight_decay) if coupled else None,
+        t(lr * weight_decay) if decoupled else None,
+        t(-1 if maximize else 1),
+    )
