@@ -189,9 +189,9 @@ def test_to_dot_simplenet_graph(simplenet) -> None:
     ]
     leaves = sorted((name, shape) for kind, name, shape in nodes.values() if kind == "ellipse")
     assert leaves == [
-        ("fc1.bias", "(50)"),
+        ("fc1.bias", "(50,)"),
         ("fc1.weight", "(50, 10)"),
-        ("fc2.bias", "(1)"),
+        ("fc2.bias", "(1,)"),
         ("fc2.weight", "(1, 50)"),
         ("input", "(100, 1)"),
         ("input", "(100, 10)"),
@@ -203,11 +203,11 @@ def test_to_dot_simplenet_graph(simplenet) -> None:
     assert named == {
         ("input", "(100, 10)", "AddmmBackward", "(100, 50)"),
         ("fc1.weight", "(50, 10)", "AddmmBackward", "(100, 50)"),
-        ("fc1.bias", "(50)", "AddmmBackward", "(100, 50)"),
+        ("fc1.bias", "(50,)", "AddmmBackward", "(100, 50)"),
         ("AddmmBackward", "(100, 50)", "ReluBackward", "(100, 50)"),
         ("ReluBackward", "(100, 50)", "AddmmBackward", "(100, 1)"),
         ("fc2.weight", "(1, 50)", "AddmmBackward", "(100, 1)"),
-        ("fc2.bias", "(1)", "AddmmBackward", "(100, 1)"),
+        ("fc2.bias", "(1,)", "AddmmBackward", "(100, 1)"),
         ("AddmmBackward", "(100, 1)", "MseLossBackward", "()"),
         ("input", "(100, 1)", "MseLossBackward", "()"),
     }

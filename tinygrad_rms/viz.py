@@ -22,7 +22,7 @@ __all__ = ["to_dot"]
 
 
 def _shape(t: Tensor) -> str:
-    return "(" + ", ".join(str(n) for n in t.shape) + ")"
+    return str(tuple(t.shape))
 
 
 def to_dot(
@@ -45,6 +45,11 @@ def to_dot(
         '  rankdir="BT";',
         '  node [fontname="Helvetica", fontsize=11];',
     ]
+    ids: dict[int, str] = {}  # stable names n0, n1, ... in visiting order
+
+    def name_of(t: Tensor) -> str:
+        return ids.setdefault(id(t), f"n{len(ids)}")
+
     seen: set[int] = set()
     stack = [tensor]
     while stack:
@@ -52,7 +57,7 @@ def to_dot(
         if id(t) in seen:
             continue
         seen.add(id(t))
-        node = f"n{id(t)}"
+        node = name_of(t)
         if t._op is not None:
             label = f"{t.grad_fn}\\n{_shape(t)}"
             lines.append(
@@ -66,7 +71,7 @@ def to_dot(
                 f'  {node} [shape=ellipse, style=filled, fillcolor="{color}", label="{label}"];'
             )
         for parent in t._parents:
-            lines.append(f"  n{id(parent)} -> {node};")
+            lines.append(f"  {name_of(parent)} -> {node};")
             stack.append(parent)
     if tensor._op is not None and not tensor._parents:
         lines.append('  freed [shape=note, label="graph already freed by backward()"];')
