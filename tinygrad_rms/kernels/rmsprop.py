@@ -42,6 +42,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     momentum_buffer,  # np.ndarray | None: momentum
     alpha,
     one_minus_alpha,
+    lerp_complement,  # 1 − (1−α) rounded in the dtype, as torch.lerp computes it
     eps_in,
     eps_out,
     bias_correction,  # c = 1 − α^t, or 1
@@ -73,7 +74,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
             if one_minus_alpha < 0.5:
                 ga = ga_flat[i] + one_minus_alpha * (g - ga_flat[i])
             else:
-                ga = g - (g - ga_flat[i]) * alpha
+                ga = g - (g - ga_flat[i]) * lerp_complement
             ga_flat[i] = ga
             ga_hat = ga / bias_correction
             s = s - ga_hat * ga_hat

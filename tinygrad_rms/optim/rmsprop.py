@@ -296,6 +296,7 @@ def _kernel_scalars(
     return (
         t(alpha),
         t(1 - alpha),
+        t(1) - t(1 - alpha),
         t(eps) if eps_in_sqrt else t(0),  # ε inside the root ...
         t(0) if eps_in_sqrt else t(eps),  # ... or outside
         t(1 - alpha**bias_step) if bias_step else t(1),
