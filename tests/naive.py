@@ -186,3 +186,122 @@ def optax_rmsprop_step(
         state["trace"] = new_trace
         updates = updates + momentum * new_trace if nesterov else new_trace
     return param + updates
+
+
+# ----------------------------------------------------------------------------------------
+# The rest of the family, transcribed from PyTorch 2.13's documentation (the algorithm
+# boxes of torch.optim.SGD, Adagrad, Adam and AdamW), whole-array, in the param's dtype.
+# Defaults are PyTorch's.  Each function takes a state dict (buffers named as PyTorch
+# names them, created here on first use) and returns the new parameter.
+
+
+def sgd_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-3,
+    momentum: float = 0.0,
+    dampening: float = 0.0,
+    weight_decay: float = 0.0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.SGD: g ← ±∇ + λθ; b ← g (t = 1) or μb + (1−τ)g; g ← g + μb or b; θ − γg."""
+    dt = param.dtype.type
+    g = -grad if maximize else grad.copy()
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * param
+    if momentum != 0:
+        if "momentum_buffer" in state:  # t > 1
+            b = dt(momentum) * state["momentum_buffer"] + dt(1 - dampening) * g
+        else:
+            b = g.copy()
+        state["momentum_buffer"] = b
+        g = g + dt(momentum) * b if nesterov else b
+    return param - dt(lr) * g
+
+
+def adagrad_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-2,
+    lr_decay: float = 0.0,
+    weight_decay: float = 0.0,
+    initial_accumulator_value: float = 0.0,
+    eps: float = 1e-10,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.Adagrad: γ̃ = γ/(1 + (t−1)η); S ← S + g²; θ ← θ − γ̃ g/(√S + ε).
+
+    The documentation's box leaves ``maximize`` out; the argument's description ("maximize
+    the objective") means g ← −∇ first, as in the boxes of SGD and Adam.
+    """
+    dt = param.dtype.type
+    t = state["step"] = state.get("step", 0) + 1
+    g = -grad if maximize else grad.copy()
+    clr = lr / (1 + (t - 1) * lr_decay)
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * param
+    s = state.get("sum", np.full_like(param, initial_accumulator_value)) + g * g
+    state["sum"] = s
+    return param - dt(clr) * g / (np.sqrt(s) + dt(eps))
+
+
+def _adam_moments(g: np.ndarray, state: dict, betas: tuple[float, float], amsgrad: bool):
+    """m, v (and v_max) as the Adam and AdamW boxes state them; returns (m̂, v̂)."""
+    dt = g.dtype.type
+    beta1, beta2 = betas
+    t = state["step"] = state.get("step", 0) + 1
+    zeros = np.zeros_like(g)
+    m = dt(beta1) * state.get("exp_avg", zeros) + dt(1 - beta1) * g
+    v = dt(beta2) * state.get("exp_avg_sq", zeros) + dt(1 - beta2) * g * g
+    state["exp_avg"], state["exp_avg_sq"] = m, v
+    m_hat = m / dt(1 - beta1**t)
+    if amsgrad:
+        v = state["max_exp_avg_sq"] = np.maximum(state.get("max_exp_avg_sq", zeros), v)
+    v_hat = v / dt(1 - beta2**t)
+    return m_hat, v_hat
+
+
+def adam_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    amsgrad: bool = False,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.Adam: g ← ±∇ + λθ; m̂, v̂ bias-corrected; θ ← θ − γ m̂/(√v̂ + ε)."""
+    dt = param.dtype.type
+    g = -grad if maximize else grad.copy()
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * param
+    m_hat, v_hat = _adam_moments(np.asarray(g, dtype=param.dtype), state, betas, amsgrad)
+    return param - dt(lr) * m_hat / (np.sqrt(v_hat) + dt(eps))
+
+
+def adamw_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
+    amsgrad: bool = False,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.AdamW: θ ← θ − γλθ; then Adam's step on ±∇ without L2 in the gradient."""
+    dt = param.dtype.type
+    g = -grad if maximize else grad.copy()
+    theta = param - dt(lr) * dt(weight_decay) * param
+    m_hat, v_hat = _adam_moments(np.asarray(g, dtype=param.dtype), state, betas, amsgrad)
+    return theta - dt(lr) * m_hat / (np.sqrt(v_hat) + dt(eps))

@@ -68,11 +68,18 @@ class Adagrad(Optimizer):
         )
         super().__init__(params, defaults)
 
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """As PyTorch, Adagrad creates every parameter's state (``step``, ``sum``) up front."""
+        super().add_param_group(param_group)
+        group = self.param_groups[-1]
+        for p in group["params"]:
+            self.state[p] = self._init_state(p, group)
+
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
 
-    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
-        adagrad(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
+    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
+        adagrad(params, grads, states, **hyper)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η_t / (√S + ε) elementwise: what the last step multiplied ``g`` by (for plots)."""

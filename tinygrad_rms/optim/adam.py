@@ -80,13 +80,17 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        state = {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
-        if group["amsgrad"]:
+        return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+
+    def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """``p``'s state; the amsgrad maximum appears when amsgrad is (or is turned) on."""
+        state = super()._state_for(p, group)
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
             state["max_exp_avg_sq"] = np.zeros_like(p.data)
         return state
 
-    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
-        adam(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
+    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
+        adam(params, grads, states, **hyper)
 
 
 class AdamW(Adam):
@@ -142,7 +146,7 @@ def adam(
             g,
             state["exp_avg"],
             state["exp_avg_sq"],
-            state.get("max_exp_avg_sq") if amsgrad else None,
+            state["max_exp_avg_sq"] if amsgrad else None,
             t(lr / bias_correction1),
             t(beta1),
             t(1 - beta1),

@@ -129,7 +129,8 @@ class Optimizer:
                 loss = closure()
         for group, params, grads in self._gather():
             states = [self._state_for(p, group) for p in params]
-            self._update(group, [p.data for p in params], grads, states)
+            hyper = {k: group[k] for k in self.defaults}  # not e.g. a scheduler's initial_lr
+            self._update([p.data for p in params], grads, states, hyper)
             for p in params:
                 p._bump_version()  # graphs that saw the old values must not backward
         return loss
@@ -152,12 +153,12 @@ class Optimizer:
 
     def _update(
         self,
-        group: dict[str, Any],
         params: list[np.ndarray],
         grads: list[np.ndarray],
         states: list[dict[str, Any]],
+        hyper: dict[str, Any],
     ) -> None:
-        """Update one group's parameter arrays and states in place."""
+        """Update one group's parameter arrays and states in place (via the functional form)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------------ saving and loading
@@ -178,6 +179,7 @@ class Optimizer:
         state = {
             index[id(p)]: {k: np.array(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
             for p, s in self.state.items()
+            if s  # as PyTorch: no entry for a parameter without state (e.g. plain SGD)
         }
         return {"state": state, "param_groups": groups}
 

@@ -192,8 +192,8 @@ class RMSprop(Optimizer):
             state["grad_avg"] = np.zeros_like(p.data)
         return state
 
-    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
-        rmsprop(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
+    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
+        rmsprop(params, grads, states, **hyper)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η / d elementwise: the factor the last step multiplied ``g`` by (for plots).

@@ -72,8 +72,8 @@ class SGD(Optimizer):
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         return {}
 
-    def _update(self, group, params, grads, states):  # type: ignore[no-untyped-def]
-        sgd(params, grads, states, **{k: v for k, v in group.items() if k != "params"})
+    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
+        sgd(params, grads, states, **hyper)
 
 
 def sgd(

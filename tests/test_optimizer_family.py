@@ -1,0 +1,460 @@
+"""SGD, Adagrad, Adam and AdamW against three independent sources, option by option.
+
+* plain-numpy transcriptions of PyTorch's documented algorithms (``tests/naive.py``,
+  whole-array code written from the algorithm boxes, not from the kernels);
+* trajectories PyTorch wrote into ``tests/fixtures/family_torch.npz``
+  (``tests/fixtures/make_family_fixtures.py``; these tests need no torch);
+* PyTorch live, on another seed (``@pytest.mark.torch``, skipped without torch).
+
+Every run: 30 steps on parameters of shapes (5, 3), () and (6, 6), gradients assigned to
+``.grad`` directly (no autograd), magnitudes shrinking over the run with random jumps.
+
+Tolerances (``assert_allclose``: |ours − ref| ≤ atol + rtol·|ref|).
+float64: every source does the same operations up to order (PyTorch fuses some multiply-
+adds, numpy computes √(v/c) where the kernel computes √v/√c), so results agree to a few
+ulps; rtol 1e-12 as asked, atol 1e-14 for the odd coordinate passing near zero (observed:
+≤ 6e-14 relative, ≤ 2e-15 absolute).  float32: each step rounds |θ| ≤ 4 once or twice,
+≤ 2.4e-7 each, and the three sources round at different places (FMA in PyTorch's loops,
+two-sided lerp in ours), so over 30 steps differences of a few 1e-6 build up (observed:
+≤ 2e-6 absolute).  atol 5e-6 + rtol 1e-5 stays two orders of magnitude below a typical
+step here (lr 0.01-0.1 times gradients of 0.1-2), and a perturbation of 1e-3 in one
+constant (β₁ in lerp's second branch) was checked to fail both dtypes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import naive
+import numpy as np
+import pytest
+
+import tinygrad_rms as tg
+from tinygrad_rms import optim
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _load_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, FIXTURES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+FAM = _load_module("make_family_fixtures")  # settings only: it imports torch lazily
+with np.load(FIXTURES / "family_torch.npz") as _f:
+    DATA = {k: _f[k] for k in _f.files}
+
+NAIVE = {
+    "SGD": naive.sgd_torch_step,
+    "Adagrad": naive.adagrad_torch_step,
+    "Adam": naive.adam_torch_step,
+    "AdamW": naive.adamw_torch_step,
+}
+BUFFERS = {
+    "SGD": ("momentum_buffer",),
+    "Adagrad": ("sum",),
+    "Adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    "AdamW": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+}
+TOL = {"float64": (1e-12, 1e-14), "float32": (1e-5, 5e-6)}
+# State buffers: exp_avg_sq and sum hold g², from ~1e-6 to ~40, and exp_avg /
+# momentum_buffer can cancel to near zero: atol relative to each buffer's largest entry.
+STATE_ATOL_REL = {"float64": 1e-13, "float32": 1e-6}
+
+CONFIG_PARAMS = [pytest.param(cid, id=cid) for cid in FAM.CONFIGS]
+DTYPES = [pytest.param(dt, id=dt) for dt in FAM.DTYPES]
+
+
+# ----------------------------------------------------------------------------- helpers
+def run_ours(
+    name: str, kwargs: dict[str, Any], init: list[np.ndarray], grads: list[np.ndarray]
+) -> tuple[list[np.ndarray], optim.Optimizer, list[tg.Tensor]]:
+    """Our optimizer on the stream: each parameter after every step, the optimizer, params."""
+    params = [tg.Tensor(x.copy(), requires_grad=True) for x in init]
+    opt = getattr(optim, name)(params, **kwargs)
+    traj = [np.empty_like(g) for g in grads]
+    for t in range(len(grads[0])):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = tg.Tensor(np.array(g[t]))
+        opt.step()
+        for j, p in enumerate(params):
+            traj[j][t] = p.data
+    return traj, opt, params
+
+
+def run_naive(
+    name: str, kwargs: dict[str, Any], init: list[np.ndarray], grads: list[np.ndarray]
+) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+    """The numpy transcription on the stream: trajectories and final states."""
+    values = [x.copy() for x in init]
+    states: list[dict[str, Any]] = [{} for _ in init]
+    traj = [np.empty_like(g) for g in grads]
+    for t in range(len(grads[0])):
+        for j, g in enumerate(grads):
+            values[j] = NAIVE[name](values[j], np.array(g[t]), states[j], **kwargs)
+            traj[j][t] = values[j]
+    return traj, states
+
+
+def fixture_problem(dt: str) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    init = [DATA[f"{dt}/init/p{j}"] for j in range(len(FAM.SHAPES))]
+    grads = [DATA[f"{dt}/grads/p{j}"] for j in range(len(FAM.SHAPES))]
+    return init, grads
+
+
+def assert_traj_close(ours: list[np.ndarray], ref: list[np.ndarray], dt: str) -> None:
+    rtol, atol = TOL[dt]
+    for j, (a, b) in enumerate(zip(ours, ref, strict=True)):
+        assert a.dtype == np.dtype(dt), f"param {j} changed dtype to {a.dtype}"
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, err_msg=f"param {j}")
+
+
+def assert_state_close(ours: np.ndarray, ref: np.ndarray, dt: str, what: str) -> None:
+    rtol = TOL[dt][0]
+    atol = STATE_ATOL_REL[dt] * max(float(np.max(np.abs(ref))), 1e-30)
+    np.testing.assert_allclose(ours, ref, rtol=rtol, atol=atol, err_msg=what)
+
+
+# ----------------------------------------------------------------------------- the fixture
+def test_fixture_matches_current_settings():
+    """A stale fixture (settings changed since it was written) must not pass silently."""
+    assert json.loads(str(DATA["configs_json"])) == json.loads(json.dumps(FAM.CONFIGS))
+    assert str(DATA["torch_version"]).startswith("2.")
+    for dt in FAM.DTYPES:
+        init, grads = fixture_problem(dt)
+        for x, g, shape in zip(init, grads, FAM.SHAPES, strict=True):
+            assert x.shape == shape and x.dtype == np.dtype(dt)
+            assert g.shape == (FAM.N_STEPS, *shape) and g.dtype == np.dtype(dt)
+
+
+@pytest.mark.parametrize(
+    "cid", [c for c in FAM.CONFIGS if FAM.CONFIGS[c][1].get("amsgrad")], ids=str
+)
+def test_amsgrad_configurations_are_not_plain_adam(cid):
+    """The gradient stream makes AMSGrad's max(v) matter: without it, another trajectory."""
+    name, kwargs = FAM.CONFIGS[cid]
+    init, grads = fixture_problem("float64")
+    with_max, _ = run_naive(name, kwargs, init, grads)
+    without, _ = run_naive(name, {**kwargs, "amsgrad": False}, init, grads)
+    assert max(np.max(np.abs(x - y)) for x, y in zip(with_max, without, strict=True)) > 1e-3
+
+
+# ----------------------------------------------------------------------------- trajectories
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("cid", CONFIG_PARAMS)
+def test_trajectory_matches_numpy_transcription(cid, dt):
+    name, kwargs = FAM.CONFIGS[cid]
+    init, grads = fixture_problem(dt)
+    ours, opt, params = run_ours(name, kwargs, init, grads)
+    ref, ref_states = run_naive(name, kwargs, init, grads)
+    assert_traj_close(ours, ref, dt)
+    for j, (p, ref_state) in enumerate(zip(params, ref_states, strict=True)):
+        state = opt.state[p]
+        assert {k for k in state if k != "step"} == {k for k in ref_state if k != "step"}
+        if "step" in ref_state:
+            assert state["step"] == ref_state["step"] == FAM.N_STEPS
+        for key in BUFFERS[name]:
+            if key in ref_state:
+                assert state[key].dtype == np.dtype(dt)
+                assert_state_close(state[key], ref_state[key], dt, f"{key} of param {j}")
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("cid", CONFIG_PARAMS)
+def test_trajectory_matches_torch_fixture(cid, dt):
+    name, kwargs = FAM.CONFIGS[cid]
+    init, grads = fixture_problem(dt)
+    ours, opt, params = run_ours(name, kwargs, init, grads)
+    ref = [DATA[f"{dt}/{cid}/traj/p{j}"] for j in range(len(FAM.SHAPES))]
+    assert_traj_close(ours, ref, dt)
+    prefix = f"{dt}/{cid}/state/"
+    torch_buffers = {k[len(prefix) :].split("/")[0] for k in DATA if k.startswith(prefix)}
+    for j, p in enumerate(params):
+        state = opt.state[p]
+        assert set(state) == torch_buffers, "state names differ from PyTorch's"
+        for key in torch_buffers - {"step"}:
+            assert_state_close(state[key], DATA[f"{prefix}{key}/p{j}"], dt, f"{key} of p{j}")
+        if "step" in torch_buffers:
+            assert state["step"] == DATA[f"{prefix}step"][j]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dt", DTYPES)
+@pytest.mark.parametrize("cid", CONFIG_PARAMS)
+def test_trajectory_matches_live_torch(cid, dt):
+    pytest.importorskip("torch")
+    name, kwargs = FAM.CONFIGS[cid]
+    init64, grads64 = FAM.make_problem(FAM.SEED + 1)
+    init = [x.astype(dt) for x in init64]
+    grads = [g.astype(dt) for g in grads64]
+    ref, ref_state = FAM.torch_trajectory(name, kwargs, init, grads)
+    ours, opt, params = run_ours(name, kwargs, init, grads)
+    assert_traj_close(ours, ref, dt)
+    for key, values in ref_state.items():
+        for j, (p, value) in enumerate(zip(params, values, strict=True)):
+            if key == "step":
+                assert opt.state[p]["step"] == int(value)
+            else:
+                assert_state_close(opt.state[p][key], value, dt, f"{key} of p{j}")
+
+
+def test_adam_lerp_branches_are_both_exercised():
+    """beta1 = 0.9 takes lerp's weight < 0.5 branch, beta1 ≤ 0.5 the other one."""
+    weights = {cid: 1 - kw.get("betas", (0.9, 0.999))[0] for cid, (name, kw) in FAM.CONFIGS.items()}
+    assert any(w < 0.5 for w in weights.values())
+    assert any(w >= 0.5 for w in weights.values())
+
+
+def test_adamw_default_weight_decay_is_pytorchs():
+    p = tg.Tensor(np.ones(3), requires_grad=True)
+    opt = optim.AdamW([p])
+    assert opt.param_groups[0]["weight_decay"] == 1e-2
+    # and it is used: one step from θ = 1 with g = 0 decays θ by lr·λ = 1e-5 exactly
+    p.grad = tg.Tensor(np.zeros(3))
+    opt.step()
+    np.testing.assert_array_equal(p.data, np.full(3, 1 - 1e-3 * 1e-2))
+
+
+def test_adamw_is_adam_with_decoupled_decay():
+    init, grads = fixture_problem("float64")
+    kwargs = {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True}
+    a, _, _ = run_ours("AdamW", kwargs, init, grads)
+    b, _, _ = run_ours("Adam", {**kwargs, "decoupled_weight_decay": True}, init, grads)
+    c, _, _ = run_ours("Adam", kwargs, init, grads)
+    for x, y, z in zip(a, b, c, strict=True):
+        np.testing.assert_array_equal(x, y)
+        assert np.max(np.abs(x - z)) > 1e-4  # coupled L2 is a different algorithm
+
+
+# ----------------------------------------------------------------------------- validation
+VALIDATION = [
+    ("SGD", {"lr": -1}, "Invalid learning rate: -1"),
+    ("SGD", {"lr": 0.1, "momentum": -0.5}, "Invalid momentum value: -0.5"),
+    ("SGD", {"lr": 0.1, "weight_decay": -0.001}, "Invalid weight_decay value: -0.001"),
+    (
+        "SGD",
+        {"lr": 0.1, "nesterov": True},
+        "Nesterov momentum requires a momentum and zero dampening",
+    ),
+    (
+        "SGD",
+        {"lr": 0.1, "momentum": 0.9, "dampening": 0.1, "nesterov": True},
+        "Nesterov momentum requires a momentum and zero dampening",
+    ),
+    ("Adagrad", {"lr": -1}, "Invalid learning rate: -1"),
+    ("Adagrad", {"lr_decay": -0.1}, "Invalid lr_decay value: -0.1"),
+    ("Adagrad", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
+    (
+        "Adagrad",
+        {"initial_accumulator_value": -1},
+        "Invalid initial_accumulator_value value: -1",
+    ),
+    ("Adagrad", {"eps": -1e-10}, "Invalid epsilon value: -1e-10"),
+    ("Adam", {"lr": -0.5}, "Invalid learning rate: -0.5"),
+    ("Adam", {"lr": float("nan")}, "Invalid learning rate: nan"),
+    ("Adam", {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ("Adam", {"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
+    ("Adam", {"betas": (-0.1, 0.999)}, "Invalid beta parameter at index 0: -0.1"),
+    ("Adam", {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
+    ("Adam", {"weight_decay": -0.01}, "Invalid weight_decay value: -0.01"),
+    ("AdamW", {"lr": -1}, "Invalid learning rate: -1"),
+    ("AdamW", {"betas": (0.9, 1.5)}, "Invalid beta parameter at index 1: 1.5"),
+    ("AdamW", {"weight_decay": -0.01}, "Invalid weight_decay value: -0.01"),
+]
+VALIDATION_PARAMS = [
+    pytest.param(name, kwargs, msg, id=f"{name}-{'-'.join(kwargs)}-{i}")
+    for i, (name, kwargs, msg) in enumerate(VALIDATION)
+]
+
+
+@pytest.mark.parametrize("name,kwargs,message", VALIDATION_PARAMS)
+def test_invalid_hyperparameters_raise_pytorchs_message(name, kwargs, message):
+    p = tg.Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError) as info:
+        getattr(optim, name)([p], **kwargs)
+    assert str(info.value) == message
+    # the same check guards a parameter group added later
+    opt = getattr(optim, name)([p], lr=0.1)
+    q = tg.Tensor(np.ones(2), requires_grad=True)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        opt.add_param_group({"params": [q], **kwargs})
+    assert len(opt.param_groups) == 1
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name,kwargs,message", VALIDATION_PARAMS)
+def test_validation_messages_are_torchs(name, kwargs, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError) as info:
+        getattr(torch.optim, name)([torch.ones(2, requires_grad=True)], **kwargs)
+    assert str(info.value) == message
+
+
+# ----------------------------------------------------------------------------- no gradient
+def _rmsprop_reference(x: np.ndarray, g: np.ndarray, state: dict, **kwargs: Any) -> np.ndarray:
+    """naive.rmsprop_torch_step with PyTorch's defaults for what ``kwargs`` leaves out."""
+    full = {"alpha": 0.99, "eps": 1e-8, "weight_decay": 0.0, "momentum": 0.0}
+    full |= {"centered": False, "maximize": False, **kwargs}
+    return naive.rmsprop_torch_step(x, g, state, **full)
+
+
+SKIP_CASES = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3}, naive.sgd_torch_step),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1}, naive.adagrad_torch_step),
+    ("Adam", {"lr": 0.01, "amsgrad": True}, naive.adam_torch_step),
+    ("AdamW", {"lr": 0.01, "weight_decay": 0.1}, naive.adamw_torch_step),
+    ("RMSprop", {"lr": 0.01, "momentum": 0.9, "centered": True}, _rmsprop_reference),
+]
+
+
+@pytest.mark.parametrize("name,kwargs,reference", [pytest.param(*c, id=c[0]) for c in SKIP_CASES])
+def test_parameters_without_grad_are_skipped(name, kwargs, reference):
+    """A parameter whose grad is None is neither moved nor counted, nor given state.
+
+    ``b`` has a gradient only on even steps, ``c`` never: ``b`` must follow the reference
+    run on its own gradients only (its step count, bias corrections, momentum first step
+    and lr decay are its own), ``c`` must stay bit-identical and stateless.
+    """
+    rng = np.random.default_rng(7)
+    init = [rng.standard_normal(s) for s in ((4, 3), (5,), ())]
+    a, b, c = params = [tg.Tensor(x.copy(), requires_grad=True) for x in init]
+    opt = getattr(optim, name)(params, **kwargs)
+    ref = [init[0].copy(), init[1].copy()]
+    ref_states: list[dict[str, Any]] = [{}, {}]
+    for t in range(12):
+        ga, gb = rng.standard_normal((4, 3)), rng.standard_normal(5)
+        a.grad = tg.Tensor(ga)
+        b.grad = tg.Tensor(gb) if t % 2 == 0 else None
+        b_before = b.data.copy()
+        opt.step()
+        ref[0] = reference(ref[0], ga, ref_states[0], **kwargs)
+        if t % 2 == 0:
+            ref[1] = reference(ref[1], gb, ref_states[1], **kwargs)
+        else:
+            np.testing.assert_array_equal(b.data, b_before)
+        np.testing.assert_allclose(a.data, ref[0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(b.data, ref[1], rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(c.data, init[2])
+    if c in opt.state:  # only PyTorch's Adagrad makes state up front: step 0, sum as set
+        assert name == "Adagrad" and opt.state[c]["step"] == 0
+        np.testing.assert_array_equal(opt.state[c]["sum"], np.zeros_like(init[2]))
+    if "step" in opt.state[a]:
+        assert (opt.state[a]["step"], opt.state[b]["step"]) == (12, 6)
+
+
+# ----------------------------------------------------------------------------- step sizes
+def _adagrad_formula(state: dict[str, Any], lr: float, lr_decay: float, eps: float):
+    """η/(1 + (t−1)·lr_decay) / (√S + ε), from the transcription's own state."""
+    return lr / (1 + (state["step"] - 1) * lr_decay) / (np.sqrt(state["sum"]) + eps)
+
+
+def test_adagrad_effective_step_size_is_the_formula_and_the_step_taken():
+    hyper = {"lr": 0.3, "lr_decay": 0.05, "eps": 0.1, "initial_accumulator_value": 0.5}
+    rng = np.random.default_rng(11)
+    x0 = rng.standard_normal((3, 4))
+    p = tg.Tensor(x0.copy(), requires_grad=True)
+    opt = optim.Adagrad([p], **hyper)
+    ref, state = x0.copy(), {}
+    for _ in range(20):
+        g = rng.standard_normal((3, 4)) * rng.lognormal()
+        before = p.data.copy()
+        p.grad = tg.Tensor(g)
+        opt.step()
+        ref = naive.adagrad_torch_step(ref, g, state, **hyper)
+        eff = opt.effective_step_size(p)
+        expected = _adagrad_formula(state, hyper["lr"], hyper["lr_decay"], hyper["eps"])
+        np.testing.assert_allclose(eff, expected, rtol=1e-12)
+        # without weight decay or maximize, the step was exactly −eff·g
+        np.testing.assert_allclose(p.data - before, -eff * g, rtol=1e-9, atol=1e-15)
+
+
+RMSPROP_EFF = {
+    "pytorch": {"lr": 0.01, "alpha": 0.9},
+    "centered": {"lr": 0.01, "alpha": 0.9, "centered": True},
+    "eps-in-sqrt": {"lr": 0.01, "alpha": 0.9, "eps": 1e-3, "eps_in_sqrt": True},
+    "bias-correction-centered": {
+        "lr": 0.01,
+        "alpha": 0.8,
+        "eps": 1e-4,
+        "bias_correction": True,
+        "centered": True,
+        "eps_in_sqrt": True,
+    },
+}
+
+
+@pytest.mark.parametrize("hyper", RMSPROP_EFF.values(), ids=RMSPROP_EFF.keys())
+def test_rmsprop_effective_step_size_is_the_formula(hyper):
+    full = {
+        "lr": 0.01,
+        "alpha": 0.99,
+        "eps": 1e-8,
+        "weight_decay": 0.0,
+        "momentum": 0.0,
+        "centered": False,
+        "maximize": False,
+        "eps_in_sqrt": False,
+        "initial_accumulator_value": 0.0,
+        "lr_in_momentum": False,
+        "nesterov": False,
+        "decoupled_weight_decay": False,
+        "bias_correction": False,
+        **hyper,
+    }
+    rng = np.random.default_rng(12)
+    x0 = rng.standard_normal(7)
+    p = tg.Tensor(x0.copy(), requires_grad=True)
+    opt = optim.RMSprop([p], **hyper)
+    with pytest.raises(ValueError, match="call step"):  # no state yet, as in PyTorch
+        opt.effective_step_size(p)
+    ref, state = x0.copy(), {}
+    for t in range(1, 16):
+        g = rng.standard_normal(7) * rng.lognormal()
+        before = p.data.copy()
+        p.grad = tg.Tensor(g)
+        opt.step()
+        ref = naive.rmsprop_general_step(ref, g, state, **full)
+        # the documented denominator: s = v/c − (ḡ/c)², d = √s + ε or √(s + ε)
+        c = 1 - full["alpha"] ** t if full["bias_correction"] else 1.0
+        s = state["v"] / c - ((state["gbar"] / c) ** 2 if full["centered"] else 0.0)
+        d = np.sqrt(s + full["eps"]) if full["eps_in_sqrt"] else np.sqrt(s) + full["eps"]
+        eff = opt.effective_step_size(p)
+        np.testing.assert_allclose(eff, full["lr"] / d, rtol=1e-12)
+        np.testing.assert_allclose(p.data - before, -eff * g, rtol=1e-9, atol=1e-15)
+
+
+def test_adagrad_step_size_never_grows_while_rmsprops_goes_both_ways():
+    """200 steps of the same random gradients: Adagrad's η/(√S + ε) is non-increasing in
+    every element; RMSprop's η/(√v + ε) rises and falls in every element (v forgets)."""
+    rng = np.random.default_rng(2024)
+    shape = (40,)
+    grads = rng.standard_normal((200, *shape)) * rng.lognormal(0.0, 1.0, size=(200, 1))
+    x0 = rng.standard_normal(shape)
+    curves = {}
+    for name, make in {
+        "adagrad": lambda ps: optim.Adagrad(ps, lr=0.1),
+        "adagrad-lr_decay": lambda ps: optim.Adagrad(ps, lr=0.1, lr_decay=0.01),
+        "rmsprop": lambda ps: optim.RMSprop(ps, lr=0.01),
+    }.items():
+        p = tg.Tensor(x0.copy(), requires_grad=True)
+        opt = make([p])
+        effs = []
+        for g in grads:
+            p.grad = tg.Tensor(g)
+            opt.step()
+            effs.append(opt.effective_step_size(p))
+        curves[name] = np.diff(np.array(effs), axis=0)
+    for name in ("adagrad", "adagrad-lr_decay"):
+        assert np.all(curves[name] <= 0), f"{name}'s step size grew"
+        assert np.all(curves[name].sum(axis=0) < 0)  # and it does shrink
+    rising = np.any(curves["rmsprop"] > 0, axis=0)
+    falling = np.any(curves["rmsprop"] < 0, axis=0)
+    assert np.all(rising & falling), "RMSprop's step size should follow the gradients"
