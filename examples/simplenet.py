@@ -6,7 +6,10 @@ on random data with mean squared error and RMSprop(lr=0.01, alpha=0.9, eps=1e-8)
 printing the loss after each of 10 full-batch epochs.
 
 Run:  python examples/simplenet.py
+      python examples/simplenet.py --plot    also draws docs/img/simplenet_loss.png
 """
+
+import sys
 
 import tinygrad_rms as torch
 import tinygrad_rms.nn as nn
@@ -39,6 +42,7 @@ X = torch.randn(100, 10)
 y = torch.randn(100, 1)
 
 # Training loop
+losses = []  # kept for --plot
 for epoch in range(10):
     optimizer.zero_grad()  # Clear gradients
     outputs = model(X)  # Forward propagation
@@ -47,3 +51,18 @@ for epoch in range(10):
     optimizer.step()  # Update parameters
 
     print(f"Epoch [{epoch + 1}/10], Loss: {loss.item():.4f}")
+    losses.append(loss.item())
+
+if __name__ == "__main__" and "--plot" in sys.argv[1:]:
+    from _common import parse_args, pyplot, save_figure
+
+    args = parse_args(sys.argv[1:], __doc__)
+    plt = pyplot(args)
+    if plt is not None:
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(range(1, 11), losses, "o-")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("MSE loss (before the epoch's step)")
+        ax.set_title("The document's SimpleNet with RMSprop(lr=0.01, alpha=0.9)")
+        ax.grid(True, alpha=0.3)
+        save_figure(fig, args, "simplenet_loss.png")

@@ -274,8 +274,7 @@ OUR_ONLY_GROUP_KEYS = {
     }
 }
 
-def _layout_params(moment: str) -> list[Any]:
-    return [pytest.param(lid, id=lid) for lid in FAM.LAYOUTS]
+LAYOUT_PARAMS = [pytest.param(lid, id=lid) for lid in FAM.LAYOUTS]
 
 
 def _compare_layouts(ours: dict[str, Any], theirs: dict[str, Any], layout_id: str) -> None:
@@ -294,18 +293,18 @@ def test_layout_fixture_matches_current_settings():
     assert LAYOUTS_AT_WRITING == json.loads(json.dumps(FAM.LAYOUTS))
 
 
-@pytest.mark.parametrize("layout_id", _layout_params("after"))
+@pytest.mark.parametrize("layout_id", LAYOUT_PARAMS)
 def test_state_dict_layout_after_a_step_is_torchs(layout_id):
     _compare_layouts(_our_layout(layout_id)["after"], TORCH_LAYOUT[layout_id]["after"], layout_id)
 
 
-@pytest.mark.parametrize("layout_id", _layout_params("before"))
+@pytest.mark.parametrize("layout_id", LAYOUT_PARAMS)
 def test_state_dict_layout_before_any_step_is_torchs(layout_id):
     _compare_layouts(_our_layout(layout_id)["before"], TORCH_LAYOUT[layout_id]["before"], layout_id)
 
 
 @pytest.mark.torch
-@pytest.mark.parametrize("layout_id", _layout_params("after"))
+@pytest.mark.parametrize("layout_id", LAYOUT_PARAMS)
 def test_state_dict_layout_is_live_torchs(layout_id):
     pytest.importorskip("torch")
     name, kwargs = FAM.LAYOUTS[layout_id]
