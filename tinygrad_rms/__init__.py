@@ -38,6 +38,17 @@ from .tensor import (
 
 __version__ = "0.1.0"
 
+
+def __getattr__(name: str) -> object:
+    """``tinygrad_rms.nn`` / ``.optim`` / ``.autograd`` / ``.viz`` on first use (as torch.nn
+    after ``import torch``), without paying for numba at ``import tinygrad_rms``."""
+    if name in ("nn", "optim", "autograd", "viz"):
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Tensor",
     "cat",

@@ -9,7 +9,8 @@ ever produce arrays and those plain values.
 
 Saving is atomic: the archive is written to a temporary file in the same directory,
 flushed to disk, then renamed over the target, so a crash mid-save leaves the previous
-checkpoint intact.
+checkpoint intact.  (A process killed mid-save can leave its hidden temporary file,
+``.NAME.XXXX.tmp``, beside the checkpoint; it is never loaded and can be deleted.)
 """
 
 from __future__ import annotations
@@ -100,10 +101,32 @@ def save(obj: Any, path: str | os.PathLike[str]) -> None:
             np.savez(f, **arrays)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; follow the umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_directory(directory)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories can't be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def load(path: str | os.PathLike[str]) -> Any:
@@ -127,6 +150,10 @@ def load(path: str | os.PathLike[str]) -> Any:
                     f"load: {path} is an .npz archive but not a tinygrad_rms checkpoint"
                 )
             meta = json.loads(str(archive[_META]))
+            if not isinstance(meta, dict) or "root" not in meta:
+                raise ValueError(
+                    f"load: {path} is not a valid tinygrad_rms checkpoint (bad metadata)"
+                )
             if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
                 raise ValueError(f"load: {path} has an unknown checkpoint format or version")
             arrays = {name: archive[name] for name in archive.files if name != _META}
@@ -140,4 +167,11 @@ def load(path: str | os.PathLike[str]) -> Any:
         raise ValueError(
             f"load: {path} is corrupt or truncated ({type(e).__name__}: {e})"
         ) from None
-    return _decode(meta["root"], arrays, path)
+    try:
+        return _decode(meta["root"], arrays, path)
+    except (AttributeError, KeyError, TypeError, ValueError) as e:
+        if str(e).startswith("load: "):
+            raise
+        raise ValueError(
+            f"load: {path} is not a valid tinygrad_rms checkpoint (bad structure)"
+        ) from None

@@ -77,10 +77,20 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=axes).reshape(shape)
 
 
-def _promote(a: Tensor, b: Tensor) -> tuple[np.ndarray, np.ndarray]:
+def _promote(a: Tensor, b: Tensor, op: str) -> tuple[np.ndarray, np.ndarray]:
     """Both operands' data in PyTorch's result dtype: a float operand's dtype wins over an
-    integer one's (numpy would widen int64 + float32 to float64); otherwise numpy's rule."""
+    integer one's (numpy would widen int64 + float32 to float64); otherwise numpy's rule.
+
+    Shapes that do not broadcast raise a ValueError naming ``op`` and both shapes.
+    """
     x, y = a.data, b.data
+    if x.shape != y.shape:
+        try:
+            np.broadcast_shapes(x.shape, y.shape)
+        except ValueError:
+            raise ValueError(
+                f"{op}: shapes {x.shape} and {y.shape} cannot be broadcast together"
+            ) from None
     if x.dtype != y.dtype:
         if x.dtype.kind == "f" and y.dtype.kind != "f":
             y = y.astype(x.dtype)
@@ -188,14 +198,17 @@ class Tensor:
     # ------------------------------------------------------------------ properties
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape as a tuple."""
         return self.data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The numpy dtype of the data."""
         return self.data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of dims."""
         return self.data.ndim
 
     @property
@@ -209,12 +222,15 @@ class Tensor:
         return None if self._op is None else f"{self._op}Backward"
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of one ``dim``."""
         return self.shape if dim is None else self.shape[dim]
 
     def dim(self) -> int:
+        """The number of dims."""
         return self.data.ndim
 
     def numel(self) -> int:
+        """The number of elements."""
         return int(self.data.size)
 
     def __len__(self) -> int:
@@ -243,6 +259,7 @@ class Tensor:
         return self.data
 
     def tolist(self) -> Any:
+        """The values as nested Python lists."""
         return self.data.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
@@ -278,6 +295,8 @@ class Tensor:
         return t
 
     def clone(self) -> Tensor:
+        """A copy of the data that stays in the graph (the gradient passes straight through)."""
+
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g,)
 
@@ -325,12 +344,15 @@ class Tensor:
         return self
 
     def zero_(self) -> Tensor:
+        """Set every element to 0 in place."""
         return self._inplace("zero_", 0)
 
     def fill_(self, value: float) -> Tensor:
+        """Set every element to ``value`` in place."""
         return self._inplace("fill_", value)
 
     def copy_(self, src: ArrayLike) -> Tensor:
+        """Copy ``src`` (broadcast to this shape) into this tensor in place."""
         src_data = src.data if isinstance(src, Tensor) else np.asarray(src)
         try:
             np.broadcast_to(src_data, self.shape)
@@ -341,12 +363,15 @@ class Tensor:
         return self._inplace("copy_", src_data, src)
 
     def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+        """self += alpha·other in place."""
         return self._inplace("add_", self.data + alpha * self._lift(other).data, other)
 
     def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+        """self −= alpha·other in place."""
         return self._inplace("sub_", self.data - alpha * self._lift(other).data, other)
 
     def mul_(self, other: ArrayLike) -> Tensor:
+        """self *= other in place."""
         return self._inplace("mul_", self.data * self._lift(other).data, other)
 
     def __setitem__(self, index: Any, value: ArrayLike) -> None:
@@ -355,9 +380,11 @@ class Tensor:
         self._bump_version()
 
     def float(self) -> Tensor:
+        """This tensor as float32."""
         return self.to(float32)
 
     def double(self) -> Tensor:
+        """This tensor as float64."""
         return self.to(float64)
 
     def to(self, dtype: Any) -> Tensor:
@@ -428,8 +455,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
     def __add__(self, other: ArrayLike) -> Tensor:
+        """self + other, broadcasting; the gradient is summed back over broadcast axes."""
         a, b = self, self._lift(other)
-        x, y = _promote(a, b)
+        x, y = _promote(a, b, "add")
 
         def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return _unbroadcast(g, a.shape), _unbroadcast(g, b.shape)
@@ -437,8 +465,9 @@ class Tensor:
         return Tensor._make(x + y, (a, b), "Add", backward)
 
     def __sub__(self, other: ArrayLike) -> Tensor:
+        """self − other, broadcasting."""
         a, b = self, self._lift(other)
-        x, y = _promote(a, b)
+        x, y = _promote(a, b, "sub")
 
         def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return _unbroadcast(g, a.shape), _unbroadcast(-g, b.shape)
@@ -446,8 +475,9 @@ class Tensor:
         return Tensor._make(x - y, (a, b), "Sub", backward)
 
     def __mul__(self, other: ArrayLike) -> Tensor:
+        """self · other elementwise, broadcasting; d/dself = other, d/dother = self."""
         a, b = self, self._lift(other)
-        x, y = _promote(a, b)
+        x, y = _promote(a, b, "mul")
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             return (
@@ -458,8 +488,9 @@ class Tensor:
         return Tensor._make(x * y, (a, b), "Mul", backward)
 
     def __truediv__(self, other: ArrayLike) -> Tensor:
+        """self / other elementwise (integers divide to the default float dtype)."""
         a, b = self, self._lift(other)
-        x, y = _promote(a, b)
+        x, y = _promote(a, b, "div")
         if x.dtype.kind != "f":  # true division of integers gives the default float
             x, y = x.astype(_DEFAULT_FLOAT), y.astype(_DEFAULT_FLOAT)
         out = x / y
@@ -473,8 +504,9 @@ class Tensor:
         return Tensor._make(out, (a, b), "Div", backward)
 
     def __pow__(self, other: ArrayLike) -> Tensor:
+        """self ** other; d/dself = other·self^(other−1), d/dother = self^other·log(self)."""
         a, b = self, self._lift(other)
-        x, y = _promote(a, b)
+        x, y = _promote(a, b, "pow")
         out = x**y
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -491,6 +523,8 @@ class Tensor:
         return Tensor._make(out, (a, b), "Pow", backward)
 
     def __neg__(self) -> Tensor:
+        """−self."""
+
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (-g,)
 
@@ -554,7 +588,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ comparisons (no graph)
     def _compare(self, other: ArrayLike, fn: Callable[[Any, Any], np.ndarray]) -> Tensor:
-        return Tensor._wrap(np.asarray(fn(*_promote(self, self._lift(other)))))
+        return Tensor._wrap(np.asarray(fn(*_promote(self, self._lift(other), fn.__name__))))
 
     def __lt__(self, other: ArrayLike) -> Tensor:
         return self._compare(other, np.less)
@@ -576,6 +610,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
+        """e^x elementwise; its derivative is itself."""
         out = np.exp(self.data)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -584,6 +619,7 @@ class Tensor:
         return Tensor._make(out, (self,), "Exp", backward)
 
     def log(self) -> Tensor:
+        """Natural logarithm elementwise; derivative 1/x."""
         x = self.data
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -592,6 +628,7 @@ class Tensor:
         return Tensor._make(np.log(x), (self,), "Log", backward)
 
     def sqrt(self) -> Tensor:
+        """√x elementwise; derivative 1/(2√x)."""
         out = np.sqrt(self.data)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -600,6 +637,7 @@ class Tensor:
         return Tensor._make(out, (self,), "Sqrt", backward)
 
     def abs(self) -> Tensor:
+        """|x| elementwise; derivative sign(x) (0 at 0, as PyTorch)."""
         x = self.data
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -619,6 +657,7 @@ class Tensor:
         return Tensor._make(out, (self,), "Relu", backward)
 
     def tanh(self) -> Tensor:
+        """tanh(x) elementwise; derivative 1 − tanh²(x)."""
         out = np.tanh(self.data)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -627,6 +666,7 @@ class Tensor:
         return Tensor._make(out, (self,), "Tanh", backward)
 
     def sigmoid(self) -> Tensor:
+        """1/(1 + e^−x) elementwise, without overflow; derivative σ(1 − σ)."""
         x = self.data
         # stable: exp of a non-positive number only
         e = np.exp(-np.abs(x))
@@ -639,6 +679,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple, or None for all); backward broadcasts g back."""
         axes = _normalize_dims(dim, self.ndim) if self.ndim else None  # 0-d: dim 0/-1 is all
         shape = self.shape
 
@@ -651,6 +692,7 @@ class Tensor:
         return Tensor._make(out, (self,), "Sum", backward)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+        """Mean over ``dim`` (an int, a tuple, or None for all); backward spreads g/N back."""
         axes = _normalize_dims(dim, self.ndim) if self.ndim else None  # 0-d: dim 0/-1 is all
         shape = self.shape
         count = self.data.size if axes is None else int(np.prod([shape[d] for d in axes]))
@@ -665,6 +707,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """The same data in a new shape (one size may be −1); a view when numpy can make one."""
         new = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
         old = self.shape
         try:
@@ -683,18 +726,22 @@ class Tensor:
     view = reshape
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap dims ``dim0`` and ``dim1`` (a view)."""
+
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (np.swapaxes(g, dim0, dim1),)
 
         return Tensor._make(np.swapaxes(self.data, dim0, dim1), (self,), "Transpose", backward)
 
     def t(self) -> Tensor:
+        """Transpose of a tensor with at most 2 dims."""
         if self.ndim > 2:
             raise ValueError(f"t() expects a tensor with <= 2 dimensions, got shape {self.shape}")
         return self if self.ndim < 2 else self.transpose(0, 1)
 
     @property
     def T(self) -> Tensor:
+        """All dims reversed (a view)."""
         axes = tuple(reversed(range(self.ndim)))
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -703,6 +750,7 @@ class Tensor:
         return Tensor._make(np.transpose(self.data, axes), (self,), "Permute", backward)
 
     def permute(self, *dims: int | Sequence[int]) -> Tensor:
+        """Reorder the dims (a view); backward applies the inverse permutation."""
         order = tuple(dims[0]) if len(dims) == 1 and not isinstance(dims[0], int) else dims
         axes = _normalize_dims(order, self.ndim) or ()
         if sorted(axes) != list(range(self.ndim)):
@@ -715,6 +763,7 @@ class Tensor:
         return Tensor._make(np.transpose(self.data, axes), (self,), "Permute", backward)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dims ``start_dim..end_dim`` into one."""
         if self.ndim == 0:
             return self.reshape(1)
         start, end = _normalize_dims((start_dim, end_dim), self.ndim) or (0, 0)
@@ -838,11 +887,13 @@ class Tensor:
         return _extreme(self, dim, keepdim, np.min, np.argmin, "Min")
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the largest value (over everything, or along ``dim``); no gradient."""
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=np.int64))
         return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the smallest value (over everything, or along ``dim``); no gradient."""
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=np.int64))
         return Tensor._wrap(np.argmin(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
@@ -869,7 +920,7 @@ def _index_arg(index: Any) -> Any:
 
 def _pick(a: Tensor, b: Tensor, fn: Callable, wins: Callable, op: str) -> Tensor:
     """maximum/minimum: the gradient goes to the winner, split in half on ties (PyTorch)."""
-    x, y = _promote(a, b)
+    x, y = _promote(a, b, op.lower())
     out = fn(x, y)
     share_a = np.where(x == y, 0.5, wins(x, y)).astype(out.dtype, copy=False)
 
@@ -916,14 +967,16 @@ def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor:
     def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _unbroadcast(g * cond, a.shape), _unbroadcast(g * ~cond, b.shape)
 
-    return Tensor._make(np.where(cond, *_promote(a, b)), (a, b), "Where", backward)
+    return Tensor._make(np.where(cond, *_promote(a, b, "where")), (a, b), "Where", backward)
 
 
 def maximum(input: Tensor, other: ArrayLike) -> Tensor:
+    """Elementwise max of two tensors; ties split the gradient in half."""
     return input.maximum(other)
 
 
 def minimum(input: Tensor, other: ArrayLike) -> Tensor:
+    """Elementwise min of two tensors; ties split the gradient in half."""
     return input.minimum(other)
 
 
@@ -990,10 +1043,12 @@ def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> T
 
 
 def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of zeros (float32 unless ``dtype`` says otherwise)."""
     return _leaf(np.zeros(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
 def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """A new tensor of ones (float32 unless ``dtype`` says otherwise)."""
     return _leaf(np.ones(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 

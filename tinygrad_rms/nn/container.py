@@ -36,9 +36,12 @@ class Sequential(Module):
         return iter(self._modules.values())  # type: ignore[arg-type]
 
     def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):  # keeps the children's names, as PyTorch
+            part = Sequential()
+            for name, m in list(self._modules.items())[index]:
+                part.add_module(name, m)
+            return part
         modules = list(self._modules.values())
-        if isinstance(index, slice):
-            return Sequential(*modules[index])
         try:
             return modules[index]
         except IndexError:
@@ -47,6 +50,7 @@ class Sequential(Module):
             ) from None
 
     def append(self, module: Module) -> Sequential:
+        """Add ``module`` at the end (named by its position)."""
         if not isinstance(module, Module):
             raise TypeError(f"Sequential.append: {type(module).__name__} is not a Module")
         self.add_module(str(len(self)), module)

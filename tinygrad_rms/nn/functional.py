@@ -34,6 +34,8 @@ _REDUCTIONS = ("mean", "sum", "none")
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b for x of shape (..., in), W of shape (out, in), b of shape (out,)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"linear: input must be a Tensor, got {type(input).__name__}")
     x, w = input.data, weight.data
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ValueError(
@@ -66,6 +68,7 @@ def relu(input: Tensor) -> Tensor:
 
 
 def tanh(input: Tensor) -> Tensor:
+    """tanh(x) elementwise."""
     return input.tanh()
 
 
@@ -75,10 +78,12 @@ def sigmoid(input: Tensor) -> Tensor:
 
 
 def softmax(input: Tensor, dim: int) -> Tensor:
+    """exp(x)/Σexp(x) along ``dim`` (stable)."""
     return input.softmax(dim)
 
 
 def log_softmax(input: Tensor, dim: int) -> Tensor:
+    """x − log Σexp(x) along ``dim`` (stable)."""
     return input.log_softmax(dim)
 
 
@@ -103,8 +108,11 @@ def embedding(input: Tensor, weight: Tensor) -> Tensor:
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"embedding: index out of range for a table of {n} rows")
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(
+            f"embedding: index out of range for a table of {n} rows (got indices from "
+            f"{idx.min()} to {idx.max()})"
+        )
     return weight[idx]
 
 

@@ -15,9 +15,6 @@ class _Loss(Module):
         F._check_reduction(reduction)
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
-
 
 class MSELoss(_Loss):
     """Mean squared error (x − y)²; input and target must have the same shape."""

@@ -102,6 +102,7 @@ class Module:
             setattr(self, name, param)
 
     def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` as a child under ``name`` (None records an absent child)."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._modules[name] = module
@@ -122,15 +123,18 @@ class Module:
             stack.extend(reversed([(k, m) for k, m in children if m is not None]))
 
     def modules(self) -> Iterator[Module]:
+        """This module and every module below it, each once."""
         for _, m in self.named_modules():
             yield m
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for each direct sub-module."""
         for name, m in self._modules.items():
             if m is not None:
                 yield name, m
 
     def children(self) -> Iterator[Module]:
+        """The direct sub-modules."""
         for _, m in self.named_children():
             yield m
 
@@ -148,24 +152,29 @@ class Module:
                 yield (f"{mod_name}.{name}" if mod_name else name), p
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter of this module and its sub-modules, each once."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     # ------------------------------------------------------------------ modes and grads
     def train(self, mode: bool = True) -> Module:
+        """Set training mode (``mode=True``) or evaluation mode on this module and all below."""
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
 
     def eval(self) -> Module:
+        """Switch to evaluation mode (e.g. Dropout off); same as ``train(False)``."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Set ``requires_grad`` on every parameter (False freezes the module)."""
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset the gradients of every parameter (to None by default)."""
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -194,9 +203,11 @@ class Module:
         return self
 
     def float(self) -> Module:
+        """Convert every parameter to float32 in place."""
         return self.to(np.float32)
 
     def double(self) -> Module:
+        """Convert every parameter to float64 in place."""
         return self.to(np.float64)
 
     # ------------------------------------------------------------------ state
@@ -255,6 +266,7 @@ class Module:
 
     # ------------------------------------------------------------------ calling and printing
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it and are called as ``module(input)``."""
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:

@@ -66,8 +66,6 @@ class _RNNBase(Module):
         text = f"{self.input_size}, {self.hidden_size}"
         if not self.bias:
             text += ", bias=False"
-        if self.nonlinearity != "tanh":
-            text += f", nonlinearity={self.nonlinearity!r}"
         return text
 
 
@@ -96,6 +94,10 @@ class RNNCell(_RNNBase):
                 f"RNNCell: hidden state of shape {hx.shape} does not fit input {input.shape}"
             )
         return self._cell(input, hx)
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()  # PyTorch shows the nonlinearity, unquoted, for cells only
+        return text + (f", nonlinearity={self.nonlinearity}" if self.nonlinearity != "tanh" else "")
 
 
 class RNN(_RNNBase):

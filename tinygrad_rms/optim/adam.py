@@ -92,6 +92,23 @@ class Adam(Optimizer):
     def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
         adam(params, grads, states, **hyper)
 
+    def effective_step_size(self, p: Tensor) -> np.ndarray:
+        """(η/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) elementwise, after a step (for plots).
+
+        Unlike RMSprop's and Adagrad's, this factor multiplies the momentum average m, not
+        the raw gradient.
+        """
+        if p not in self.state:
+            raise ValueError(
+                f"no state yet for the parameter of shape {p.shape}: call step() first"
+            )
+        group, state = self._group_of(p), self.state[p]
+        beta1, beta2 = group["betas"]
+        t = state["step"]
+        v = state["max_exp_avg_sq"] if group["amsgrad"] else state["exp_avg_sq"]
+        denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + group["eps"]
+        return group["lr"] / (1 - beta1**t) / denom
+
 
 class AdamW(Adam):
     """Adam with decoupled weight decay θ ← θ(1 − ηλ); λ defaults to 1e-2 (PyTorch's AdamW)."""

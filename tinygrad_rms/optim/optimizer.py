@@ -8,6 +8,7 @@ hyperparameters, closures, saving and loading lives here, once.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
@@ -27,7 +28,7 @@ def _check_nonnegative(name: str, label: str) -> Callable[[Any], None]:
     def check(value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
             raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-        if not value >= 0:  # also catches NaN
+        if not 0 <= value < math.inf:  # also refuses NaN and infinity
             raise ValueError(f"Invalid {label}: {value}")
 
     return check
@@ -56,7 +57,10 @@ class Optimizer:
             raise TypeError("params argument should be an iterable of Tensors or dicts, got a dict")
         groups = list(params)
         if not groups:
-            raise ValueError("optimizer got an empty parameter list")
+            raise ValueError(
+                "optimizer got an empty parameter list (note: a generator such as "
+                "model.parameters() is used up by the first optimizer given it)"
+            )
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         self.defaults = dict(defaults)

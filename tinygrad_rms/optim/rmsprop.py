@@ -112,6 +112,9 @@ class RMSprop(Optimizer):
     ``grad_avg`` (centered), created on a parameter's first step.
     """
 
+    #: framework name -> its defaults and convention flags (what ``like`` applies)
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = PRESETS
+
     _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
         "lr": _check_nonnegative("lr", "learning rate"),
         "eps": _check_nonnegative("eps", "epsilon value"),
@@ -171,7 +174,9 @@ class RMSprop(Optimizer):
 
         ``framework`` is one of "pytorch", "keras", "tf1", "optax" or "document" (the
         RMSProp document's formula θ ← θ − η g/√(v + ε) with ρ=0.9, η=0.001, ε=1e-8).
-        TF1 and optax have no default learning rate: pass ``lr``.
+        TF1 and optax have no default learning rate: pass ``lr``.  Without momentum the
+        "optax" and "document" rules coincide (both put ε inside the root); they differ
+        once momentum is on (optax accumulates η·g/d in its trace).
         """
         if framework not in PRESETS:
             raise ValueError(f"unknown framework {framework!r}; choose one of {sorted(PRESETS)}")
