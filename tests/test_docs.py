@@ -47,8 +47,9 @@ def test_every_picture_is_shown_with_the_command_that_draws_it():
         assert f"img/{png.name}" in pages, f"docs/img/{png.name} is not shown on any page"
     for page, text in _pages().items():
         for image in re.findall(r"!\[[^\]]*\]\((img/[^)]+)\)", text):
-            after = text.split(image, 1)[1][:600]
-            assert "python " in after, f"{page}: no command given to redraw {image}"
+            at = text.index(image)
+            around = text[max(0, at - 400) : at + 600]  # the caption before or after it
+            assert "python " in around, f"{page}: no command given to redraw {image}"
 
 
 def test_readme_links_the_docs():
@@ -61,8 +62,9 @@ def test_rmsprop_worked_example_numbers_are_what_the_library_computes():
     # the table in docs/rmsprop.md was produced by the snippet printed on that page
     text = (DOCS / "rmsprop.md").read_text(encoding="utf-8")
     snippet = text.split("Reproduce with:\n\n```python\n", 1)[1].split("```", 1)[0]
-    out = subprocess.run([sys.executable, "-c", snippet], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", snippet], capture_output=True, text=True, check=True
+    ).stdout
     for line in out.splitlines():
         fw = line.split()[0]
         numbers = [float(x) for x in re.findall(r"[-+]?\d\.\d+e[-+]\d+", line)]
