@@ -176,15 +176,18 @@ def topological_order(root: Any) -> list[Any]:
     return order
 
 
-def _accumulate_leaf(leaf: Any, grad: np.ndarray) -> None:
+def _accumulate_leaf(leaf: Any, grad: np.ndarray, owned: bool = False) -> None:
     if grad.shape != leaf.data.shape:  # a broadcast that an op did not undo would be a bug
         raise RuntimeError(
             f"internal error: gradient of shape {grad.shape} for a tensor of shape "
             f"{leaf.data.shape}"
         )
     if leaf.grad is None:
-        # Own the buffer: ops may hand the same upstream array to several inputs.
-        leaf.grad = leaf._wrap(np.array(grad, dtype=leaf.data.dtype, order="C"))
+        # The leaf keeps (and later adds into) this buffer, so it must own it: copy unless
+        # the op made it fresh for this input alone (see ``_fresh``).
+        if not (owned and grad.dtype == leaf.data.dtype and grad.flags.c_contiguous):
+            grad = np.array(grad, dtype=leaf.data.dtype, order="C")
+        leaf.grad = leaf._wrap(grad)
     else:
         leaf.grad.data += grad
 
@@ -211,6 +214,17 @@ def _check_versions(node: Any) -> None:
             )
 
 
+def _fresh(pg: np.ndarray, upstream: np.ndarray, siblings: tuple) -> bool:
+    """Whether an op's gradient array is a new buffer nobody else holds: not the upstream
+    gradient passed through, not a view, and not handed to two inputs."""
+    return (
+        pg is not upstream
+        and pg.base is None
+        and pg.flags.writeable
+        and sum(q is pg for q in siblings) == 1
+    )
+
+
 def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Propagate ``grad`` (d something / d root) back to every leaf that requires grad.
 
@@ -234,7 +248,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
             if pg is None or not parent.requires_grad:
                 continue
             if parent._backward is None:
-                _accumulate_leaf(parent, pg)
+                _accumulate_leaf(parent, pg, _fresh(pg, g, input_grads))
             else:
                 key = id(parent)
                 pending[key] = pg if key not in pending else pending[key] + pg

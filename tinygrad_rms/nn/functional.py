@@ -149,8 +149,8 @@ def _pointwise_loss(
         out, scale = loss, 1.0
     elif reduction == "sum":
         out, scale = np.asarray(loss.sum()), 1.0
-    else:
-        out, scale = np.asarray(loss.mean()), 1.0 / max(loss.size, 1)
+    else:  # np.mean's own pairwise sum and division, without its Python wrapper
+        out, scale = np.asarray(np.add.reduce(loss, axis=None) / loss.size), 1.0 / max(loss.size, 1)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
         g = g * scale if scale != 1.0 else g
