@@ -1,0 +1,250 @@
+"""B4: the document's whole program as a process: ours vs PyTorch, wall time and peak RSS.
+
+Ours is ``python examples/simplenet.py``; PyTorch's is ``python benchmarks/simplenet_torch.py``
+(the document's program with a fixed seed).  Ours runs twice over:
+
+- warm Numba cache: ``NUMBA_CACHE_DIR`` points at a private directory that an untimed
+  priming run filled, so each timed run loads the compiled kernel from disk;
+- cold Numba cache: ``NUMBA_CACHE_DIR`` points at a fresh empty directory per run, so the
+  run must compile the kernel (checked: the directory holds a new index afterwards).
+
+Private directories keep the measurement independent of the ``__pycache__`` next to
+``tinygrad_rms/kernels``, which other processes may be rewriting.  A bare
+``python -c "import numpy"`` is timed too: the floor that every numpy program pays.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .common import (
+    ROOT,
+    ChildRun,
+    Context,
+    Result,
+    fmt_mib,
+    fmt_ratio,
+    fmt_time,
+    register,
+    round_robin,
+    run_child,
+    summarize,
+)
+
+EXAMPLE = ROOT / "examples" / "simplenet.py"
+TWIN = Path(__file__).resolve().parent / "simplenet_torch.py"
+EPOCH_LINE = re.compile(r"^Epoch \[(\d+)/10\], Loss: (-?\d+\.\d{4})$", re.MULTILINE)
+_IMPORTS = {
+    "import torch\n": "import tinygrad_rms as torch\n",
+    "import torch.nn as nn\n": "import tinygrad_rms.nn as nn\n",
+    "import torch.optim as optim\n": "import tinygrad_rms.optim as optim\n",
+}
+
+
+def fallback_program(directory: Path) -> Path:
+    """The twin with its imports switched to tinygrad_rms, written into ``directory``."""
+    text = TWIN.read_text()
+    for old, new in _IMPORTS.items():
+        if old not in text:
+            raise RuntimeError(f"{TWIN.name} no longer contains the line {old.strip()!r}")
+        text = text.replace(old, new, 1)
+    path = directory / "simplenet_ours.py"
+    path.write_text(text)
+    return path
+
+
+def _losses(run: ChildRun, label: str) -> list[float]:
+    """The 10 losses the program printed; raises if it failed or printed something else."""
+    found = EPOCH_LINE.findall(run.stdout)
+    if run.returncode != 0 or [int(k) for k, _ in found] != list(range(1, 11)):
+        tail = (run.stderr or run.stdout)[-2000:]
+        raise RuntimeError(f"{label} exited {run.returncode} without 10 epoch lines:\n{tail}")
+    return [float(x) for _, x in found]
+
+
+def _snapshot(directory: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in directory.rglob("*") if p.is_file()}
+
+
+@register("B4", "whole process (the document's program, start to exit)")
+def run(ctx: Context) -> Result:
+    repeats = ctx.n_repeats(quick=2, full=7)
+    py = sys.executable
+    base_env = dict(os.environ)
+    base_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(ROOT), base_env.get("PYTHONPATH")) if p
+    )
+
+    with tempfile.TemporaryDirectory(prefix="bench-b4-") as tmp_name:
+        tmp = Path(tmp_name)
+        if EXAMPLE.exists():
+            ours_script, ours_source = EXAMPLE, "examples/simplenet.py"
+        else:
+            ours_script = fallback_program(tmp)
+            ours_source = (
+                "temporary copy of benchmarks/simplenet_torch.py with tinygrad_rms imports"
+            )
+        warm_dir = tmp / "numba-warm"
+        warm_dir.mkdir()
+        cold_root = tmp / "numba-cold"
+        cold_root.mkdir()
+
+        commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
+            "ours-warm": ([py, str(ours_script)], {**base_env, "NUMBA_CACHE_DIR": str(warm_dir)}),
+            "ours-cold": ([py, str(ours_script)], None),  # env made per run
+        }
+        if ctx.torch is not None:
+            commands["torch"] = ([py, str(TWIN)], base_env)
+        commands["floor"] = ([py, "-c", "import numpy"], base_env)
+
+        cold_checks: list[int] = []
+
+        def run_one(name: str) -> ChildRun:
+            argv, env = commands[name]
+            if name == "ours-cold":
+                cache = Path(tempfile.mkdtemp(dir=cold_root))
+                env = {**base_env, "NUMBA_CACHE_DIR": str(cache)}
+            result = run_child(argv, env=env, cwd=ROOT)
+            if name != "floor":
+                _losses(result, name)
+            if name == "ours-cold":
+                cold_checks.append(len(list(cache.rglob("*.nbi"))))
+            return result
+
+        # untimed priming: fills the warm cache, pulls every file into the OS page cache
+        ctx.log("B4: priming runs")
+        priming = {name: run_one(name) for name in commands if name != "ours-cold"}
+        ours_losses = _losses(priming["ours-warm"], "ours")
+        torch_losses = _losses(priming["torch"], "torch") if "torch" in priming else None
+        warm_files = _snapshot(warm_dir)
+        if not any(f.endswith(".nbi") for f in warm_files):
+            raise RuntimeError(f"priming run left no Numba index in {warm_dir}: is cache=True on?")
+
+        ctx.log(f"B4: {repeats} repeats of {len(commands)} processes, interleaved")
+        runs = round_robin(list(commands), repeats, run_one)
+        warm_unchanged = _snapshot(warm_dir) == warm_files
+        cold_compiled = sum(1 for n in cold_checks if n > 0)
+
+    def stats_of(key: str, name: str) -> dict[str, float] | None:
+        values = [getattr(r, key) for r in runs[name]]
+        return None if any(v is None for v in values) else summarize(values)
+
+    summary = {
+        name: {
+            "wall_s": stats_of("wall_s", name),
+            "maxrss_bytes": stats_of("maxrss_bytes", name),
+            "cpu_s": stats_of("cpu_s", name),
+            "wall_samples": [r.wall_s for r in rs],
+            "maxrss_samples": [r.maxrss_bytes for r in rs],
+        }
+        for name, rs in runs.items()
+    }
+
+    def med(name: str, key: str) -> float | None:
+        s = summary.get(name, {}).get(key)
+        return None if s is None else s["median"]
+
+    labels = {
+        "ours-warm": "ours, warm Numba cache",
+        "ours-cold": "ours, cold Numba cache",
+        "torch": f"PyTorch {ctx.torch.__version__ if ctx.torch else ''}".strip(),
+        "floor": '`python -c "import numpy"` (floor)',
+    }
+    headers = ["process", "wall (median)", "IQR", "min", "peak RSS (median)", "CPU user+sys"]
+    has_torch = "torch" in runs
+    if has_torch:
+        headers += ["wall × torch", "RSS × torch"]
+    rows = []
+    for name in runs:
+        wall, rss, cpu = (
+            summary[name]["wall_s"],
+            summary[name]["maxrss_bytes"],
+            summary[name]["cpu_s"],
+        )
+        assert wall is not None
+        row = [
+            labels[name],
+            fmt_time(wall["median"]),
+            fmt_time(wall["iqr"]),
+            fmt_time(wall["min"]),
+            fmt_mib(rss["median"] if rss else None),
+            fmt_time(cpu["median"] if cpu else None),
+        ]
+        if has_torch:
+            torch_rss = med("torch", "maxrss_bytes")
+            row.append(fmt_ratio(wall["median"] / med("torch", "wall_s")))  # type: ignore[operator]
+            row.append(fmt_ratio(rss["median"] / torch_rss if rss and torch_rss else None))
+        rows.append(row)
+
+    compile_delta = med("ours-cold", "wall_s") - med("ours-warm", "wall_s")  # type: ignore[operator]
+    notes = [
+        f"Ours ran `{ours_source}`.",
+        f"Cold cache: {cold_compiled} of {len(cold_checks)} cold runs wrote a new Numba index "
+        "into their empty NUMBA_CACHE_DIR, i.e. compiled the kernel. Warm cache: "
+        + (
+            "the warm runs left the primed cache directory unchanged, i.e. loaded the kernel "
+            "from disk."
+            if warm_unchanged
+            else "WARNING: the primed cache directory was rewritten during the warm runs (a "
+            "recompile happened, e.g. the kernel source changed meanwhile): rerun."
+        ),
+        f"Cold minus warm wall time (≈ the kernel's compilation in a fresh process): "
+        f"{fmt_time(compile_delta)}.",
+        "Peak RSS is each child's own `ru_maxrss` from `os.wait4`; CPU is its user+system time. "
+        "PyTorch has no JIT cache to be cold, so it has one row.",
+        (
+            "PYTHONDONTWRITEBYTECODE is set here, so every run compiles the Python modules "
+            "that have no `.pyc` yet (tinygrad_rms's own, unless installed otherwise) from source."
+            if os.environ.get("PYTHONDONTWRITEBYTECODE")
+            else "Python's `.pyc` caches are warm after the priming runs."
+        ),
+        "Children inherit the environment (OPENBLAS_* included) and use their libraries' "
+        f"default thread counts (here {ctx.threads} for numpy's BLAS and for torch).",
+    ]
+    if not has_torch:
+        notes.insert(0, f"PyTorch was not measured: {ctx.torch_status}.")
+    first_runs = {name: r.wall_s for name, r in priming.items()}
+    notes.append(
+        "First (untimed, priming) run of each: "
+        + ", ".join(f"{labels[k]} {fmt_time(v)}" for k, v in first_runs.items())
+        + "."
+    )
+
+    what = (
+        "The document's complete program (10 epochs, printing 10 losses) as a fresh Python "
+        f"process, from spawn to exit: {repeats} runs per row, round-robin with rotating order, "
+        "after one untimed priming run of each."
+    )
+    data: dict[str, Any] = {
+        "repeats": repeats,
+        "ours_script": ours_source,
+        "python": py,
+        "results": summary,
+        "first_run_wall_s": first_runs,
+        "cold_runs_compiled": cold_compiled,
+        "cold_runs": len(cold_checks),
+        "warm_cache_unchanged": warm_unchanged,
+        "compile_delta_s": compile_delta,
+        "ours_losses": ours_losses,
+        "torch_losses": torch_losses,
+    }
+    if has_torch:
+        data["ratios"] = {
+            "ours-warm/torch wall": med("ours-warm", "wall_s") / med("torch", "wall_s"),  # type: ignore[operator]
+            "ours-cold/torch wall": med("ours-cold", "wall_s") / med("torch", "wall_s"),  # type: ignore[operator]
+            "ours-warm/torch rss": med("ours-warm", "maxrss_bytes") / med("torch", "maxrss_bytes"),  # type: ignore[operator]
+        }
+    return Result(
+        "B4",
+        "whole process (the document's program, start to exit)",
+        what,
+        headers,
+        rows,
+        notes,
+        data,
+    )
