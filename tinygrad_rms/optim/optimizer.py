@@ -120,23 +120,24 @@ class Optimizer:
                 else:
                     p.grad.data.fill(0)
 
-    @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
 
         The closure (which should zero the gradients, compute the loss, call backward and
-        return the loss) runs with grad mode on.
+        return the loss) runs with grad mode on; the update itself records no graph.
         """
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        for group, params, grads in self._gather():
-            states = [self._state_for(p, group) for p in params]
-            hyper = {k: group[k] for k in self.defaults}  # not e.g. a scheduler's initial_lr
-            self._update([p.data for p in params], grads, states, hyper)
-            for p in params:
-                p._bump_version()  # graphs that saw the old values must not backward
+        work = self._gather()  # every gradient checked before anything changes
+        with no_grad():
+            for group, params, arrays, grads in work:
+                states = [self._state_for(p, group) for p in params]
+                hyper = {k: group[k] for k in self.defaults}  # not e.g. a scheduler's initial_lr
+                self._update(arrays, grads, states, hyper)
+                for p in params:
+                    p._vc[0] += 1  # graphs that saw the old values must not backward
         return loss
 
     def _group_of(self, p: Tensor) -> dict[str, Any]:
@@ -244,36 +245,34 @@ class Optimizer:
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join([*lines, ")"])
 
-    def _gather(self) -> list[tuple[dict[str, Any], list[Tensor], list[np.ndarray]]]:
-        """Per group: the parameters that have a gradient, and those gradients.
+    def _gather(
+        self,
+    ) -> list[tuple[dict[str, Any], list[Tensor], list[np.ndarray], list[np.ndarray]]]:
+        """Per group: the parameters that have a gradient, their arrays and the gradients.
 
-        Every gradient is checked before any is used, so a bad one stops ``step`` before
-        anything, parameter or state, has changed.
+        Every gradient is checked to fit its parameter (the kernels trust their inputs)
+        before any is used, so a bad one stops ``step`` before anything has changed.
         """
         work = []
         for group in self.param_groups:
-            params, grads = [], []
+            params, arrays, grads = [], [], []
             for p in group["params"]:
-                g = self._grad_of(p)
-                if g is not None:
-                    params.append(p)
-                    grads.append(g)
-            work.append((group, params, grads))
+                if p.grad is None:
+                    continue
+                d, g = p.data, p.grad.data
+                if g.shape != d.shape or g.dtype != d.dtype:
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: gradient of shape {g.shape} and dtype "
+                        f"{g.dtype} does not match its parameter of shape {d.shape} and dtype "
+                        f"{d.dtype}"
+                    )
+                if not (g.flags.c_contiguous and d.flags.c_contiguous):
+                    raise RuntimeError(
+                        f"{type(self).__name__}.step: parameter of shape {d.shape} or its "
+                        "gradient is not C-contiguous"
+                    )
+                params.append(p)
+                arrays.append(d)
+                grads.append(g)
+            work.append((group, params, arrays, grads))
         return work
-
-    def _grad_of(self, p: Tensor) -> np.ndarray | None:
-        """``p``'s gradient array, checked to fit ``p`` (the kernels trust their inputs)."""
-        if p.grad is None:
-            return None
-        g = p.grad.data
-        if g.shape != p.data.shape or g.dtype != p.data.dtype:
-            raise RuntimeError(
-                f"{type(self).__name__}.step: gradient of shape {g.shape} and dtype {g.dtype} "
-                f"does not match its parameter of shape {p.data.shape} and dtype {p.data.dtype}"
-            )
-        if not (g.flags.c_contiguous and p.data.flags.c_contiguous):
-            raise RuntimeError(
-                f"{type(self).__name__}.step: parameter of shape {p.data.shape} or its "
-                "gradient is not C-contiguous"
-            )
-        return g

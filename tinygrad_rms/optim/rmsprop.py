@@ -186,14 +186,10 @@ class RMSprop(Optimizer):
         return cls(params, **settings)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        return {"step": 0, "square_avg": np.full_like(p.data, group["initial_accumulator_value"])}
-
-    def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        """``p``'s state; its buffers appear when their option is (or is turned) on."""
-        state = super()._state_for(p, group)
-        if group["momentum"] > 0 and "momentum_buffer" not in state:
+        state = {"step": 0, "square_avg": np.full_like(p.data, group["initial_accumulator_value"])}
+        if group["momentum"] > 0:
             state["momentum_buffer"] = np.zeros_like(p.data)
-        if group["centered"] and "grad_avg" not in state:
+        if group["centered"]:
             state["grad_avg"] = np.zeros_like(p.data)
         return state
 
@@ -249,30 +245,41 @@ def rmsprop(
     ``initial_accumulator_value`` only matters where the state is created.
     """
     del initial_accumulator_value
+    scalars, dtype = (), None
     for theta, g, state in zip(params, grads, states, strict=True):
         state["step"] += 1
-        scalars = _kernel_scalars(
-            theta.dtype,
-            state["step"] if bias_correction else 0,
-            lr,
-            alpha,
-            eps,
-            weight_decay,
-            momentum,
-            maximize,
-            eps_in_sqrt,
-            lr_in_momentum,
-            nesterov,
-            decoupled_weight_decay,
-        )
+        if bias_correction or theta.dtype is not dtype:  # else the same as the last one's
+            dtype = theta.dtype
+            scalars = _kernel_scalars(
+                dtype,
+                state["step"] if bias_correction else 0,
+                lr,
+                alpha,
+                eps,
+                weight_decay,
+                momentum,
+                maximize,
+                eps_in_sqrt,
+                lr_in_momentum,
+                nesterov,
+                decoupled_weight_decay,
+            )
         rmsprop_update(
             theta,
             g,
             state["square_avg"],
-            state["grad_avg"] if centered else None,
-            state["momentum_buffer"] if momentum > 0 else None,
+            _buffer(state, "grad_avg", theta) if centered else None,
+            _buffer(state, "momentum_buffer", theta) if momentum > 0 else None,
             *scalars,
         )
+
+
+def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
+    """A state buffer, created at zero when its option is turned on mid-training."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = np.zeros_like(like)
+    return buf
 
 
 @functools.lru_cache(maxsize=256)
