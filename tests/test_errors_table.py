@@ -40,9 +40,15 @@ def test_the_table_has_rows():
 def test_documented_error(code, exc, fragments, tmp_path):
     (tmp_path / "notes.npz").write_text("not a checkpoint")
     namespace = {
-        "tg": tg, "nn": nn, "optim": optim, "np": np, "gradcheck": gradcheck,
-        "to_dot": to_dot, "tmp": tmp_path,
-        "p": nn.Parameter(np.ones(3)), "model": nn.Linear(3, 2),
+        "tg": tg,
+        "nn": nn,
+        "optim": optim,
+        "np": np,
+        "gradcheck": gradcheck,
+        "to_dot": to_dot,
+        "tmp": tmp_path,
+        "p": nn.Parameter(np.ones(3)),
+        "model": nn.Linear(3, 2),
     }
     expected = getattr(builtins, exc)
     with pytest.raises(expected) as info:

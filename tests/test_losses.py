@@ -17,12 +17,9 @@ unknown reductions.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zlib
-from pathlib import Path
-from types import ModuleType
 
+import fixture_util
 import numpy as np
 import pytest
 from gradcheck_util import numeric_grad
@@ -31,26 +28,12 @@ import tinygrad_rms as tg
 from tinygrad_rms import nn
 from tinygrad_rms.nn import functional as F
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RTOL = 1e-10
 ATOL_REL = 1e-12
 
 
-def _load_table() -> ModuleType:
-    name = "make_nn_fixtures"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / "make_nn_fixtures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-TABLE = _load_table()
-with np.load(FIXTURES / "nn_torch.npz") as _f:
-    FIX = {k: _f[k] for k in _f.files}
+TABLE = fixture_util.generator("make_nn_fixtures")
+FIX = fixture_util.arrays("nn_torch.npz")
 
 CASES = [pytest.param(c, id=c.name) for c in TABLE.LOSS_CASES]
 

@@ -19,14 +19,12 @@ where the cosine touches η_min = 0).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import fixture_util
 import naive
 import numpy as np
 import pytest
@@ -35,25 +33,13 @@ import tinygrad_rms as tg
 from tinygrad_rms import optim
 from tinygrad_rms.optim import lr_scheduler
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def _load_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-FAM = _load_module("make_family_fixtures")  # settings only: it imports torch lazily
-with np.load(FIXTURES / "family_torch.npz") as _f:
-    TORCH_LRS = {k[len("sched/") :]: _f[k] for k in _f.files if k.startswith("sched/")}
-    SCHEDULERS_AT_WRITING = json.loads(str(_f["schedulers_json"]))
+FAM = fixture_util.generator("make_family_fixtures")  # settings only: it imports torch lazily
+_FAMILY = fixture_util.arrays("family_torch.npz")
+TORCH_LRS = {k[len("sched/") :]: v for k, v in _FAMILY.items() if k.startswith("sched/")}
+SCHEDULERS_AT_WRITING = json.loads(str(_FAMILY["schedulers_json"]))
 
 SCHED_PARAMS = [pytest.param(sid, id=sid) for sid in FAM.SCHEDULERS]
 RTOL, ATOL = 1e-12, 1e-15
-
 
 
 def _make_scheduler(sid: str, opt: optim.Optimizer) -> lr_scheduler.LRScheduler:

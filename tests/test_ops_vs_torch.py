@@ -21,12 +21,9 @@ magnitude of the expected array for entries that cancel to about zero.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import zlib
-from pathlib import Path
-from types import ModuleType
 
+import fixture_util
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -35,26 +32,12 @@ from hypothesis import strategies as st
 import tinygrad_rms as tg
 from tinygrad_rms.autograd import gradcheck
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 RTOL = 1e-10
 ATOL_REL = 1e-12
 
 
-def _load_table() -> ModuleType:
-    """The case table; importing it does not import torch."""
-    spec = importlib.util.spec_from_file_location(
-        "make_op_fixtures", FIXTURES / "make_op_fixtures.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-TABLE = _load_table()
-with np.load(FIXTURES / "ops_torch.npz") as _f:
-    FIX = {k: _f[k] for k in _f.files}
+TABLE = fixture_util.generator("make_op_fixtures")
+FIX = fixture_util.arrays("ops_torch.npz")
 
 CASES = [pytest.param(c, id=c.name) for c in TABLE.CASES]
 

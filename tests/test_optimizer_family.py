@@ -23,13 +23,11 @@ constant (β₁ in lerp's second branch) was checked to fail both dtypes.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import fixture_util
 import naive
 import numpy as np
 import pytest
@@ -37,20 +35,8 @@ import pytest
 import tinygrad_rms as tg
 from tinygrad_rms import optim
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def _load_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-FAM = _load_module("make_family_fixtures")  # settings only: it imports torch lazily
-with np.load(FIXTURES / "family_torch.npz") as _f:
-    DATA = {k: _f[k] for k in _f.files}
+FAM = fixture_util.generator("make_family_fixtures")  # settings only: it imports torch lazily
+DATA = fixture_util.arrays("family_torch.npz")
 
 NAIVE = {
     "SGD": naive.sgd_torch_step,

@@ -10,14 +10,12 @@ torch is importable, with PyTorch live.
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+import fixture_util
 import naive
 import numpy as np
 import pytest
@@ -26,21 +24,10 @@ import tinygrad_rms as tg
 import tinygrad_rms.nn as nn
 from tinygrad_rms import optim
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-def _load_module(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, FIXTURES / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-FAM = _load_module("make_family_fixtures")  # settings only: it imports torch lazily
-with np.load(FIXTURES / "family_torch.npz") as _f:
-    TORCH_LAYOUT = json.loads(str(_f["layout_json"]))
-    LAYOUTS_AT_WRITING = json.loads(str(_f["layouts_json"]))
+FAM = fixture_util.generator("make_family_fixtures")  # settings only: it imports torch lazily
+_FAMILY = fixture_util.arrays("family_torch.npz")
+TORCH_LAYOUT = json.loads(str(_FAMILY["layout_json"]))
+LAYOUTS_AT_WRITING = json.loads(str(_FAMILY["layouts_json"]))
 
 #: PyTorch's defaults, for the transcriptions (which take every hyperparameter).
 RMSPROP_DEFAULTS = {

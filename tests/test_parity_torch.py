@@ -46,12 +46,12 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import importlib.util
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import fixture_util
 import numpy as np
 import pytest
 
@@ -113,11 +113,7 @@ def _import_torch() -> ModuleType:
 def _torch_helpers() -> ModuleType:
     """``make_fixtures`` (the code that wrote the fixtures), or skip when torch is missing."""
     _import_torch()
-    spec = importlib.util.spec_from_file_location("make_fixtures", FIXTURES / "make_fixtures.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return fixture_util.generator("make_fixtures")
 
 
 def _check(actual: np.ndarray, expected: np.ndarray, tol: np.ndarray | float, what: str) -> None:

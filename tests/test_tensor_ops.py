@@ -950,8 +950,6 @@ def test_max_min_dim(op, dim, keepdim, rng):
     assert res.values.shape == values_.shape and res.indices.shape == indices.shape
 
 
-
-
 @pytest.mark.parametrize("keepdim", [True, False])
 @pytest.mark.parametrize("dim", [0, 1, -1])
 @pytest.mark.parametrize("op", ["max", "min"])
