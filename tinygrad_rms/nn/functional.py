@@ -47,7 +47,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias of shape {bias.shape} does not fit weight of shape {w.shape}"
         )
     # np.dot on the (rows, in) view: one BLAS call with less dispatch than the @ ufunc
-    x2 = x.reshape(-1, w.shape[1])
+    x2 = x if x.ndim == 2 else x.reshape(-1, w.shape[1])
     out = np.dot(x2, w.T)
     if bias is not None:
         out += bias.data
