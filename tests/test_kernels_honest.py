@@ -35,12 +35,13 @@ def test_no_kernel_sets_its_own_options_or_calls_numba_directly():
                 raise AssertionError(f"{name} compiles a function without _jit.jit")
 
 
-def test_kernels_import_nothing_of_ours_but_the_jit_helper():
+def test_kernels_import_nothing_of_ours_but_each_other():
     for name, tree in _kernel_sources().items():
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.level > 0:
                 assert node.level == 1 and (node.module or "") in (
                     "_jit",
+                    "_common",
                     "adagrad",
                     "adam",
                     "rmsprop",

@@ -98,6 +98,17 @@ class enable_grad(set_grad_enabled):
         super().__init__(True)
 
 
+def zero_grads(tensors: Any, set_to_none: bool = True) -> None:
+    """Reset the ``.grad`` of each tensor: to None, or to zeros in place."""
+    for t in tensors:
+        if t.grad is None:
+            continue
+        if set_to_none:
+            t.grad = None
+        else:
+            t.grad.data.fill(0)
+
+
 def _freed_backward(_grad: np.ndarray) -> tuple:
     raise RuntimeError(
         "Trying to backward through the graph a second time (or to use saved arrays after "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import effective_grad
 from ._jit import jit
 
 
@@ -31,9 +32,7 @@ def adagrad_update(  # type: ignore[no-untyped-def]
     grad_flat = grad.reshape(n)
     total = state_sum.reshape(n)
     for i in range(n):
-        g = grad_sign * grad_flat[i]
-        if weight_decay is not None:
-            g = g + weight_decay * theta[i]
+        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
         s = total[i] + g * g
         total[i] = s
         theta[i] = theta[i] - clr * g / (np.sqrt(s) + eps)

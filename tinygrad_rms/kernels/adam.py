@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import effective_grad
 from ._jit import jit
 
 
@@ -44,9 +45,7 @@ def adam_update(  # type: ignore[no-untyped-def]
     for i in range(n):
         if decay_factor is not None:
             theta[i] = theta[i] * decay_factor
-        g = grad_sign * grad_flat[i]
-        if weight_decay is not None:
-            g = g + weight_decay * theta[i]
+        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
         # torch.lerp's two-sided form of m + (1−β₁)(g − m)
         if one_minus_beta1 < 0.5:
             m_i = m[i] + one_minus_beta1 * (g - m[i])

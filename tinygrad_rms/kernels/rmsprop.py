@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import effective_grad
 from ._jit import jit
 
 
@@ -62,9 +63,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     for i in range(n):
         if decoupled_decay is not None:
             theta[i] = theta[i] - theta[i] * decoupled_decay
-        g = grad_sign * grad_flat[i]
-        if weight_decay is not None:
-            g = g + weight_decay * theta[i]
+        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
         v_i = alpha * v[i] + one_minus_alpha * g * g
         v[i] = v_i
         s = v_i / bias_correction

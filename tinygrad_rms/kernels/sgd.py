@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._common import effective_grad
 from ._jit import jit
 
 
@@ -32,9 +33,7 @@ def sgd_update(  # type: ignore[no-untyped-def]
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     for i in range(n):
-        g = grad_sign * grad_flat[i]
-        if weight_decay is not None:
-            g = g + weight_decay * theta[i]
+        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
         if momentum_buffer is not None:
             b_flat = momentum_buffer.reshape(n)
             if first_step:
