@@ -125,12 +125,15 @@ class detect_anomaly:
     Costs a finiteness check per op and a stack walk per op creation: use it to debug.
     """
 
+    def __init__(self) -> None:
+        self._saved: list[bool] = []  # a stack: the same instance may be re-entered
+
     def __enter__(self) -> None:
-        self._saved = _mode.anomaly
+        self._saved.append(_mode.anomaly)
         _mode.anomaly = True
 
     def __exit__(self, *exc: object) -> None:
-        _mode.anomaly = self._saved
+        _mode.anomaly = self._saved.pop()
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))

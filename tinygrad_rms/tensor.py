@@ -56,9 +56,11 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
         data = data.data
     if dtype is not None:
         return np.array(data, dtype=np.dtype(dtype))
-    if isinstance(data, np.ndarray | np.generic):
-        return np.array(data)
     arr = np.array(data)
+    if isinstance(data, np.ndarray | np.generic):
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"cannot make a tensor from an array of dtype {arr.dtype}")
+        return arr
     if arr.dtype == np.float64:  # Python floats -> the default float dtype
         return arr.astype(_DEFAULT_FLOAT)
     if arr.dtype.kind not in "biuf":
@@ -77,14 +79,16 @@ def _unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad.sum(axis=axes).reshape(shape)
 
 
-def _promote(a: Tensor, b: Tensor, op: str) -> tuple[np.ndarray, np.ndarray]:
+def _promote(
+    a: Tensor, b: Tensor, op: str, elementwise: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Both operands' data in PyTorch's result dtype: a float operand's dtype wins over an
     integer one's (numpy would widen int64 + float32 to float64); otherwise numpy's rule.
 
     Shapes that do not broadcast raise a ValueError naming ``op`` and both shapes.
     """
     x, y = a.data, b.data
-    if x.shape != y.shape:
+    if elementwise and x.shape != y.shape:
         try:
             np.broadcast_shapes(x.shape, y.shape)
         except ValueError:
@@ -96,10 +100,20 @@ def _promote(a: Tensor, b: Tensor, op: str) -> tuple[np.ndarray, np.ndarray]:
             y = y.astype(x.dtype)
         elif y.dtype.kind == "f" and x.dtype.kind != "f":
             x = x.astype(y.dtype)
+        elif x.dtype.kind == y.dtype.kind == "f" and (x.ndim == 0) != (y.ndim == 0):
+            # a 0-d tensor does not widen one with dims (PyTorch's rule)
+            x, y = (x.astype(y.dtype), y) if x.ndim == 0 else (x, y.astype(x.dtype))
     return x, y
 
 
-def _normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+def _as_float(x: np.ndarray) -> np.ndarray:
+    """Integer and bool data as the default float dtype (float ops of ints give float32)."""
+    return x if x.dtype.kind == "f" else x.astype(_DEFAULT_FLOAT)
+
+
+def _normalize_dims(
+    dim: int | Sequence[int] | None, ndim: int, unique: bool = False
+) -> tuple[int, ...] | None:
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int | np.integer) else tuple(dim)
@@ -111,6 +125,8 @@ def _normalize_dims(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ..
                 f"[{-builtins.max(ndim, 1)}, {builtins.max(ndim, 1) - 1}], but got {d})"
             )
         out.append(d % builtins.max(ndim, 1))
+    if unique and len(set(out)) != len(out):
+        raise ValueError(f"dim {dim} appears more than once in the list of dims")
     return tuple(out)
 
 
@@ -186,14 +202,31 @@ class Tensor:
         """``other`` as a Tensor; Python scalars take this tensor's dtype (no upcast)."""
         if isinstance(other, Tensor):
             return other
+        try:
+            return Tensor._wrap(self._scalar_or_array(other))
+        except OverflowError:
+            raise RuntimeError(
+                f"value {other} cannot be converted to a tensor of dtype {self.data.dtype} "
+                "without overflow"
+            ) from None
+
+    def _scalar_or_array(self, other: Any) -> np.ndarray:
         kind = self.data.dtype.kind
         if isinstance(other, bool | int | float) and kind == "f":
-            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
+            return np.asarray(other, dtype=self.data.dtype)
         if (isinstance(other, int) and kind in "iu") or (isinstance(other, bool) and kind == "b"):
-            return Tensor._wrap(np.asarray(other, dtype=self.data.dtype))
+            return np.asarray(other, dtype=self.data.dtype)
         if isinstance(other, float):
-            return Tensor._wrap(np.asarray(other, dtype=_DEFAULT_FLOAT))
-        return Tensor._wrap(np.asarray(other))
+            return np.asarray(other, dtype=_DEFAULT_FLOAT)
+        if isinstance(other, int):  # a Python int beside a bool tensor
+            return np.asarray(other, dtype=int64)
+        arr = np.asarray(other)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"cannot combine a tensor with {type(other).__name__} {other!r} "
+                f"(dtype {arr.dtype}): only numbers, arrays of numbers and tensors"
+            )
+        return arr
 
     # ------------------------------------------------------------------ properties
     @property
@@ -507,16 +540,19 @@ class Tensor:
         """self ** other; d/dself = other·self^(other−1), d/dother = self^other·log(self)."""
         a, b = self, self._lift(other)
         x, y = _promote(a, b, "pow")
+        if x.dtype.kind == "b" and y.dtype.kind == "b":
+            raise TypeError("pow: both operands are bool; convert one to a number type first")
         out = x**y
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             ga = gb = None
-            if a.requires_grad:
-                ga = _unbroadcast(g * y * x ** (y - 1), a.shape)
-            if b.requires_grad:
-                # d(a**b)/db = a**b * log(a); taken as 0 where a == 0 (PyTorch's convention)
+            if a.requires_grad:  # x**0 is constant: its derivative is 0 even where x**−1 isn't
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    dlog = np.where(x == 0, 0, out * np.log(x))
+                    ga = _unbroadcast(g * np.where(y == 0, 0, y * x ** (y - 1)), a.shape)
+            if b.requires_grad:
+                # d(a**b)/db = a**b * log(a); taken as 0 where a == 0 and b >= 0 (PyTorch)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    dlog = np.where((x == 0) & (y >= 0), 0, out * np.log(x))
                 gb = _unbroadcast(g * dlog, b.shape)
             return ga, gb
 
@@ -563,6 +599,13 @@ class Tensor:
                 f"matmul: shapes {a.shape} and {b.shape} cannot be multiplied "
                 f"({a.shape[-1]} != {b.shape[0 if b.ndim == 1 else -2]})"
             )
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: the batch dims of shapes {a.shape} and {b.shape} do not broadcast"
+            ) from None
+        x, y = _promote(a, b, "matmul", elementwise=False)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
             a2 = a.data if a.ndim > 1 else a.data[None, :]
@@ -579,7 +622,7 @@ class Tensor:
                 gb = _unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
             return ga, gb
 
-        return Tensor._make(a.data @ b.data, (a, b), "Mm", backward)
+        return Tensor._make(x @ y, (a, b), "Mm", backward)
 
     __matmul__ = matmul
 
@@ -611,7 +654,7 @@ class Tensor:
     # ------------------------------------------------------------------ elementwise
     def exp(self) -> Tensor:
         """e^x elementwise; its derivative is itself."""
-        out = np.exp(self.data)
+        out = np.exp(_as_float(self.data))
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g * out,)
@@ -620,7 +663,7 @@ class Tensor:
 
     def log(self) -> Tensor:
         """Natural logarithm elementwise; derivative 1/x."""
-        x = self.data
+        x = _as_float(self.data)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g / x,)
@@ -629,7 +672,7 @@ class Tensor:
 
     def sqrt(self) -> Tensor:
         """√x elementwise; derivative 1/(2√x)."""
-        out = np.sqrt(self.data)
+        out = np.sqrt(_as_float(self.data))
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g / (2 * out),)
@@ -649,7 +692,7 @@ class Tensor:
 
     def relu(self) -> Tensor:
         """max(x, 0); its gradient is 1 where x > 0 and 0 elsewhere (0 at x == 0, as PyTorch)."""
-        out = np.maximum(self.data, 0)
+        out = np.maximum(self.data, np.zeros((), self.data.dtype))  # keeps int and bool dtypes
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g * (out > 0),)
@@ -658,7 +701,7 @@ class Tensor:
 
     def tanh(self) -> Tensor:
         """tanh(x) elementwise; derivative 1 − tanh²(x)."""
-        out = np.tanh(self.data)
+        out = np.tanh(_as_float(self.data))
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (g * (1 - out * out),)
@@ -667,7 +710,7 @@ class Tensor:
 
     def sigmoid(self) -> Tensor:
         """1/(1 + e^−x) elementwise, without overflow; derivative σ(1 − σ)."""
-        x = self.data
+        x = _as_float(self.data)
         # stable: exp of a non-positive number only
         e = np.exp(-np.abs(x))
         out = np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -680,7 +723,8 @@ class Tensor:
     # ------------------------------------------------------------------ reductions
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
         """Sum over ``dim`` (an int, a tuple, or None for all); backward broadcasts g back."""
-        axes = _normalize_dims(dim, self.ndim) if self.ndim else None  # 0-d: dim 0/-1 is all
+        axes = _normalize_dims(dim, self.ndim, unique=True)
+        axes = axes if self.ndim else None  # 0-d: dim 0/-1 is all there is
         shape = self.shape
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -693,7 +737,8 @@ class Tensor:
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
         """Mean over ``dim`` (an int, a tuple, or None for all); backward spreads g/N back."""
-        axes = _normalize_dims(dim, self.ndim) if self.ndim else None  # 0-d: dim 0/-1 is all
+        axes = _normalize_dims(dim, self.ndim, unique=True)
+        axes = axes if self.ndim else None  # 0-d: dim 0/-1 is all there is
         shape = self.shape
         count = self.data.size if axes is None else int(np.prod([shape[d] for d in axes]))
 
@@ -702,13 +747,16 @@ class Tensor:
                 g = np.expand_dims(g, axes)
             return (np.broadcast_to(g / count, shape),)
 
-        out = np.asarray(self.data.mean(axis=axes, keepdims=keepdim))
+        out = np.asarray(_as_float(self.data).mean(axis=axes, keepdims=keepdim))
         return Tensor._make(out, (self,), "Mean", backward)
 
     # ------------------------------------------------------------------ shape
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same data in a new shape (one size may be −1); a view when numpy can make one."""
-        new = tuple(shape[0]) if len(shape) == 1 and not isinstance(shape[0], int) else shape
+        one = len(shape) == 1 and not isinstance(shape[0], int | np.integer)
+        new = tuple(shape[0]) if one else shape  # type: ignore[arg-type]
+        if any(int(n) < -1 for n in new) or sum(int(n) == -1 for n in new) > 1:
+            raise ValueError(f"shape {tuple(new)} is invalid: sizes must be >= -1, one -1 at most")
         old = self.shape
         try:
             out = self.data.reshape(new)
@@ -727,6 +775,10 @@ class Tensor:
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap dims ``dim0`` and ``dim1`` (a view)."""
+        if self.ndim == 0:  # PyTorch: 0 or -1 on a 0-d tensor is the identity
+            _normalize_dims((dim0, dim1), 0)
+            return self
+        dim0, dim1 = _normalize_dims((dim0, dim1), self.ndim) or (0, 0)
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
             return (np.swapaxes(g, dim0, dim1),)
@@ -765,11 +817,13 @@ class Tensor:
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dims ``start_dim..end_dim`` into one."""
         if self.ndim == 0:
+            _normalize_dims((start_dim, end_dim), 0)
             return self.reshape(1)
         start, end = _normalize_dims((start_dim, end_dim), self.ndim) or (0, 0)
         if start > end:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        return self.reshape((*self.shape[:start], -1, *self.shape[end + 1 :]))
+        merged = int(np.prod(self.shape[start : end + 1]))
+        return self.reshape((*self.shape[:start], merged, *self.shape[end + 1 :]))
 
     def squeeze(self, dim: int | Sequence[int] | None = None) -> Tensor:
         """Drop size-1 dims (all, or those in ``dim``; a listed dim of another size stays)."""
@@ -788,7 +842,8 @@ class Tensor:
 
     def expand(self, *sizes: int | Sequence[int]) -> Tensor:
         """Broadcast to ``sizes`` without copying (-1 keeps a dim); backward sums back."""
-        target = tuple(sizes[0]) if len(sizes) == 1 and not isinstance(sizes[0], int) else sizes
+        one = len(sizes) == 1 and not isinstance(sizes[0], int | np.integer)
+        target = tuple(sizes[0]) if one else sizes  # type: ignore[arg-type]
         lead = len(target) - self.ndim
         if lead < 0:
             raise ValueError(f"expand: cannot expand shape {self.shape} to {target}")
@@ -835,12 +890,17 @@ class Tensor:
         if min is None and max is None:
             raise ValueError("clamp: at least one of min and max must be given")
         x = self.data
-        lo = -np.inf if min is None else min
-        hi = np.inf if max is None else max
-        out = np.clip(x, lo, hi).astype(x.dtype, copy=False)
+        if x.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
+            x = x.astype(_DEFAULT_FLOAT)  # float bounds on an int tensor give floats
+        out = np.clip(x, min, max).astype(x.dtype, copy=False)  # None: no bound
+        keep = np.ones(x.shape, bool)
+        if min is not None:
+            keep &= x >= min
+        if max is not None:
+            keep &= x <= max
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
-            return (g * ((x >= lo) & (x <= hi)),)
+            return (g * keep,)
 
         return Tensor._make(out, (self,), "Clamp", backward)
 
@@ -857,7 +917,8 @@ class Tensor:
     def softmax(self, dim: int) -> Tensor:
         """exp(x) / Σ exp(x) along ``dim``, computed as exp(x − max) to avoid overflow."""
         (d,) = _normalize_dims(dim, self.ndim) or (0,)
-        z = self.data - self.data.max(axis=d, keepdims=True)
+        x = _as_float(self.data)
+        z = x - x.max(axis=d, keepdims=True, initial=-np.inf)  # initial: a size-0 dim is fine
         e = np.exp(z)
         out = e / e.sum(axis=d, keepdims=True)
 
@@ -869,7 +930,8 @@ class Tensor:
     def log_softmax(self, dim: int) -> Tensor:
         """x − log Σ exp(x) along ``dim``, via the max shift (stable for large |x|)."""
         (d,) = _normalize_dims(dim, self.ndim) or (0,)
-        z = self.data - self.data.max(axis=d, keepdims=True)
+        x = _as_float(self.data)
+        z = x - x.max(axis=d, keepdims=True, initial=-np.inf)
         out = z - np.log(np.exp(z).sum(axis=d, keepdims=True))
 
         def backward(g: np.ndarray) -> tuple[np.ndarray]:
@@ -890,13 +952,17 @@ class Tensor:
         """Index of the largest value (over everything, or along ``dim``); no gradient."""
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmax(self.data), dtype=np.int64))
-        return Tensor._wrap(np.argmax(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
+        (d,) = _normalize_dims(dim, self.ndim) or (0,)
+        d = d if self.ndim else None
+        return Tensor._wrap(np.asarray(np.argmax(self.data, axis=d, keepdims=keepdim), np.int64))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest value (over everything, or along ``dim``); no gradient."""
         if dim is None:
             return Tensor._wrap(np.asarray(np.argmin(self.data), dtype=np.int64))
-        return Tensor._wrap(np.argmin(self.data, axis=dim, keepdims=keepdim).astype(np.int64))
+        (d,) = _normalize_dims(dim, self.ndim) or (0,)
+        d = d if self.ndim else None
+        return Tensor._wrap(np.asarray(np.argmin(self.data, axis=d, keepdims=keepdim), np.int64))
 
 
 # ---------------------------------------------------------------------- helpers of ops
@@ -914,7 +980,8 @@ def _index_arg(index: Any) -> Any:
     if isinstance(index, Tensor):
         return index.data
     if isinstance(index, list):
-        return np.asarray(index)
+        arr = np.asarray(index)
+        return arr.astype(np.intp) if arr.size == 0 else arr  # [] is an empty integer index
     return index
 
 
@@ -922,7 +989,10 @@ def _pick(a: Tensor, b: Tensor, fn: Callable, wins: Callable, op: str) -> Tensor
     """maximum/minimum: the gradient goes to the winner, split in half on ties (PyTorch)."""
     x, y = _promote(a, b, op.lower())
     out = fn(x, y)
-    share_a = np.where(x == y, 0.5, wins(x, y)).astype(out.dtype, copy=False)
+    # the gradient follows the value the output took: a where a wins or is NaN (numpy and
+    # PyTorch propagate NaN), half each on ties
+    a_is_out = wins(x, y) | (np.isnan(x) if x.dtype.kind == "f" else False)
+    share_a = np.where(x == y, 0.5, a_is_out).astype(out.dtype, copy=False)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _unbroadcast(g * share_a, a.shape), _unbroadcast(g * (1 - share_a), b.shape)
@@ -933,7 +1003,11 @@ def _pick(a: Tensor, b: Tensor, fn: Callable, wins: Callable, op: str) -> Tensor
 def _extreme(x: Tensor, dim: int | None, keepdim: bool, fn: Callable, argfn: Callable, op: str):
     if dim is None:
         out = np.asarray(fn(x.data))
-        hits = x.data == out
+        hits = (
+            (x.data == out) | (np.isnan(x.data) & np.isnan(out))
+            if x.dtype.kind == "f"
+            else (x.data == out)
+        )
 
         def backward_all(g: np.ndarray) -> tuple[np.ndarray]:
             # ties in a full reduction share the gradient evenly (PyTorch's rule)
@@ -941,6 +1015,8 @@ def _extreme(x: Tensor, dim: int | None, keepdim: bool, fn: Callable, argfn: Cal
 
         return Tensor._make(out, (x,), op, backward_all)
     (d,) = _normalize_dims(dim, x.ndim) or (0,)
+    if x.ndim == 0:  # PyTorch: the value itself, at index 0
+        return MinMax(x.clone(), Tensor._wrap(np.asarray(0, np.int64)))
     idx = np.expand_dims(argfn(x.data, axis=d), d)
     values = np.take_along_axis(x.data, idx, axis=d)
     shape, dtype = x.shape, x.dtype
@@ -958,7 +1034,9 @@ def _extreme(x: Tensor, dim: int | None, keepdim: bool, fn: Callable, argfn: Cal
 
 def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor:
     """``input`` where ``condition`` holds, else ``other``; each gets the gradient of its picks."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: the condition must be bool, got dtype {cond.dtype}")
     like = next((t for t in (input, other) if isinstance(t, Tensor)), None)
     if like is None:
         like = Tensor(input)
@@ -972,22 +1050,41 @@ def where(condition: ArrayLike, input: ArrayLike, other: ArrayLike) -> Tensor:
 
 def maximum(input: Tensor, other: ArrayLike) -> Tensor:
     """Elementwise max of two tensors; ties split the gradient in half."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"maximum: input must be a Tensor, got {type(input).__name__}")
     return input.maximum(other)
 
 
 def minimum(input: Tensor, other: ArrayLike) -> Tensor:
     """Elementwise min of two tensors; ties split the gradient in half."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"minimum: input must be a Tensor, got {type(input).__name__}")
     return input.minimum(other)
+
+
+def _tensor_list(op: str, tensors: Any) -> list[Tensor]:
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty sequence of tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{op}: element {i} is a {type(t).__name__}, not a Tensor")
+    return tensors
+
+
+def _common_dtype(tensors: list[Tensor]) -> list[np.ndarray]:
+    """The tensors' data in one dtype: the widest float if any is float (PyTorch's rule)."""
+    floats = [t.data.dtype for t in tensors if t.data.dtype.kind == "f"]
+    dtype = np.result_type(*floats) if floats else np.result_type(*[t.data for t in tensors])
+    return [t.data if t.data.dtype == dtype else t.data.astype(dtype) for t in tensors]
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dim; backward splits the gradient back into pieces."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("cat: expected a non-empty sequence of tensors")
+    tensors = _tensor_list("cat", tensors)
     (d,) = _normalize_dims(dim, tensors[0].ndim) or (0,)
     try:
-        out = np.concatenate([t.data for t in tensors], axis=d)
+        out = np.concatenate(_common_dtype(tensors), axis=d)
     except ValueError as e:
         shapes = [t.shape for t in tensors]
         raise ValueError(f"cat: shapes {shapes} do not fit along dim {dim}: {e}") from None
@@ -1001,14 +1098,12 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join equal-shaped tensors along a new dim."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
+    tensors = _tensor_list("stack", tensors)
     shapes = {t.shape for t in tensors}
     if len(shapes) != 1:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     (d,) = _normalize_dims(dim, tensors[0].ndim + 1) or (0,)
-    out = np.stack([t.data for t in tensors], axis=d)
+    out = np.stack(_common_dtype(tensors), axis=d)
 
     def backward(g: np.ndarray) -> tuple[np.ndarray, ...]:
         return tuple(np.moveaxis(g, d, 0))

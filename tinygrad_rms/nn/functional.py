@@ -9,6 +9,8 @@ Their forward and backward are written next to each other, with the same
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..random import generator
@@ -131,6 +133,17 @@ def _check_reduction(reduction: str) -> None:
         )
 
 
+def _loss_operands(name: str, input: Any, target: Any) -> tuple[Tensor, Tensor]:
+    """Input must be a float Tensor; the target may be an array; shapes must match."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    target = target if isinstance(target, Tensor) else input._lift(target)
+    _same_shape(name, input, target)
+    if input.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+    return input, target
+
+
 def _same_shape(name: str, input: Tensor, target: Tensor) -> None:
     if input.shape != target.shape:
         raise ValueError(
@@ -176,8 +189,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     compare every output with every target, a (100, 100) loss.
     """
     _check_reduction(reduction)
-    target = target if isinstance(target, Tensor) else input._lift(target)
-    _same_shape("mse_loss", input, target)
+    input, target = _loss_operands("mse_loss", input, target)
     diff = input.data - target.data
     d = 2 * diff
     return _pointwise_loss("MseLoss", input, target, diff * diff, d, -d, reduction)
@@ -186,8 +198,7 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Absolute error |x − y|; its gradient is sign(x − y) (0 where x = y, as PyTorch)."""
     _check_reduction(reduction)
-    target = target if isinstance(target, Tensor) else input._lift(target)
-    _same_shape("l1_loss", input, target)
+    input, target = _loss_operands("l1_loss", input, target)
     diff = input.data - target.data
     d = np.sign(diff)
     return _pointwise_loss("L1Loss", input, target, np.abs(diff), d, -d, reduction)
@@ -199,10 +210,10 @@ def binary_cross_entropy_with_logits(
     """−[y log σ(x) + (1−y) log(1−σ(x))] from logits x, computed stably as
     max(x, 0) − x·y + log(1 + e^−|x|), which never exponentiates a positive number."""
     _check_reduction(reduction)
-    target = target if isinstance(target, Tensor) else input._lift(target)
-    _same_shape("binary_cross_entropy_with_logits", input, target)
+    input, target = _loss_operands("binary_cross_entropy_with_logits", input, target)
     x, y = input.data, target.data
-    loss = np.maximum(x, 0) - x * y + np.log1p(np.exp(-np.abs(x)))
+    # (1−y)·max(x,0) + y·max(−x,0) equals max(x,0) − x·y without inf − inf at x = ±inf
+    loss = (1 - y) * np.maximum(x, 0) + y * np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))
     sig = input.detach().sigmoid().data
     return _pointwise_loss(
         "BinaryCrossEntropyWithLogits", input, target, loss, sig - y, -x, reduction
@@ -216,6 +227,8 @@ def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Ten
     gradient is softmax(x) − onehot(class), as PyTorch computes it.
     """
     _check_reduction(reduction)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"cross_entropy: input must be a Tensor, got {type(input).__name__}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     x = input.data
     if t.dtype.kind not in "iu":
