@@ -8,6 +8,7 @@ helpers.  No timing assertions.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,13 @@ if str(ROOT) not in sys.path:  # the harness lives next to the package, not insi
 
 from benchmarks import common  # noqa: E402
 from benchmarks.b4_process import EPOCH_LINE, fallback_program  # noqa: E402
+
+# The harness times compiled kernels, reads their machine code (B2) and checks Numba's
+# disk cache (B4): with NUMBA_DISABLE_JIT=1 there is nothing of that to exercise.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"),
+    reason="benchmarks need compiled kernels (NUMBA_DISABLE_JIT is set)",
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +65,7 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
 def test_quick_run_prints_and_writes_the_tables(quick_run: dict) -> None:
     text = quick_run["stdout"]
     assert text.strip() == quick_run["docs"].strip()
-    for heading in ("# Benchmarks", "## Machine", "## B1:", "## B4:"):
+    for heading in ("# Benchmarks", "## Machine", "## B1:", "## B2:", "## B3:", "## B4:", "## B5:"):
         assert heading in text
     assert "| contender | median / step |" in text
     assert "| ours (tinygrad_rms) |" in text and "| plain numpy floor |" in text
@@ -95,7 +103,8 @@ def test_quick_run_json_has_the_expected_keys(quick_run: dict) -> None:
 
 def test_registry_discovers_the_benchmarks_in_order() -> None:
     ids = [b.id for b in common.discover()]
-    assert ids[:1] == ["B1"] and "B4" in ids and ids == sorted(ids, key=lambda s: int(s[1:]))
+    assert ids[:5] == ["B1", "B2", "B3", "B4", "B5"]
+    assert ids == sorted(ids, key=lambda s: int(s[1:]))
 
 
 def test_round_robin_rotates_the_order() -> None:
@@ -171,3 +180,109 @@ def test_render_only_rewrites_the_same_report_from_the_json(
     docs = tmp_path / "again.md"
     assert main(["--render-only", "--out", str(quick_run["out"]), "--docs", str(docs)]) == 0
     assert docs.read_text() == quick_run["docs"]
+
+
+# ---------------------------------------------------------------------- B2, B3, B5
+def test_quick_run_reports_the_optimizer_step_benchmark(quick_run: dict) -> None:
+    text = quick_run["stdout"]
+    assert "| target | measured | met? |" in text
+    assert "| elements | tensors | contender | median / step |" in text
+    assert "| bandwidth probe (Numba) |" in text and "| numpy, unfused |" in text
+
+    b2 = quick_run["json"]["benchmarks"]["B2"]
+    cases = {(c["elements"], c["tensors"]): c["contenders"] for c in b2["cases"]}
+    assert set(cases) == {(n, k) for n in (1_000, 100_000, 1_000_000) for k in (1, 100)}
+    for (n, _), res in cases.items():
+        expected = {"ours", "numpy", "probe"} | ({"bare"} if n <= 100_000 else set())
+        assert set(res) == expected  # no torch contenders with --no-torch
+        for stats in res.values():
+            assert stats["median"] > 0 and stats["gbps"] > 0 and stats["inner"] >= 1
+            assert len(stats["samples"]) == 1 and stats["probe_fraction"] > 0
+    # the 1.6e7 targets are full-mode only; the call-overhead target is always measured
+    assert "probe_fraction_1" not in b2["targets"]
+    assert {"overhead_1000_1", "overhead_100000_100"} <= set(b2["targets"])
+    # same arithmetic as the optimizer (not a speed check)
+    assert b2["agreement_max_abs_diff"]["bare"] == 0
+    assert b2["agreement_max_abs_diff"]["numpy"] < 1e-5
+    assert b2["bytes_per_element"] == 20
+
+
+def test_quick_run_reports_the_mlp_benchmark(quick_run: dict) -> None:
+    b3 = quick_run["json"]["benchmarks"]["B3"]
+    assert b3["spec"]["widths"] == [784, 1024, 1024, 10] and b3["spec"]["batch"] == 256
+    assert set(b3["contenders"]) == {"ours", "numpy"}
+    assert b3["target"]["measured"] is None and b3["target"]["met"] is None
+    assert b3["agreement"]["reference"] == "numpy"
+    assert b3["agreement"]["max_rel_diff"]["ours"] < 1e-3
+    assert set(b3["phases"]) == {"ours"} and set(b3["gemm_only"]) == {"numpy BLAS"}
+    assert b3["floor_optimizer"]["median"] > 0
+
+
+def test_quick_run_reports_the_scaling_benchmark(quick_run: dict) -> None:
+    b5 = quick_run["json"]["benchmarks"]["B5"]
+    assert b5["sizes"][0] == 100 and max(b5["sizes"]) < 16_000_000 and len(b5["sizes"]) == 7
+    assert b5["picture"] is None  # quick mode draws nothing (docs/img stays untouched)
+    for point in b5["points"]:
+        assert set(point["contenders"]) == {"ours", "probe"}
+    assert "| elements | ours: RMSprop.step() |" in quick_run["stdout"]
+
+
+def test_optimizer_step_contenders_agree_at_tiny_sizes() -> None:
+    from benchmarks import b2_optimizer_step as b2
+
+    assert b2.split_sizes(10, 3) == [4, 3, 3] and sum(b2.split_sizes(1_000, 100)) == 1_000
+    ctx = common.Context(quick=True, threads=1, torch=None, torch_status="absent", repeats=1)
+    res = b2.measure_case(
+        ctx, 37, 4, ["ours", "bare", "numpy", "probe"], repeats=1, target_s=1e-4, warm_s=0.0
+    )
+    assert set(res) == {"ours", "bare", "numpy", "probe"}
+    assert all(s["median"] > 0 for s in res.values())
+    assert max(b2.agreement(ctx, steps=3).values()) < 1e-5
+
+
+def test_bandwidth_probe_reads_and_writes_every_element() -> None:
+    import numpy as np
+
+    from benchmarks.b2_optimizer_step import bandwidth_probe
+
+    theta = np.arange(5, dtype=np.float32)
+    grad = np.full(5, 0.5, np.float32)
+    v = np.full(5, 10, np.float32)
+    bandwidth_probe(theta, grad, v)
+    assert theta.tolist() == [10.5] * 5 and v.tolist() == [0, 1, 2, 3, 4]
+    assert grad.tolist() == [0.5] * 5
+
+
+def test_vector_instruction_count_and_size_labels() -> None:
+    from benchmarks.b2_optimizer_step import fmt_count, vector_instructions
+    from benchmarks.b5_scaling import sizes
+
+    asm = "vsqrtps %zmm1, %zmm2\n\tvdivps %ymm3, %ymm4, %ymm5\n\tvdivss %xmm0, %xmm1, %xmm1\n"
+    counts = vector_instructions(asm)
+    assert counts["vsqrtps"] == {"zmm": 1} and counts["vdivps"] == {"ymm": 1}
+    assert counts["vdivss"] == {"xmm": 1} and counts["vsqrtss"] == {}
+    assert [fmt_count(n) for n in (100, 1_000, 100_000, 16_000_000)] == [
+        "100",
+        "1e3",
+        "1e5",
+        "1.6e7",
+    ]
+    full = sizes(quick=False)
+    assert len(full) == 8 and full[0] == 100 and full[-1] == 16_000_000
+    assert sizes(quick=True) == full[:-1]
+
+
+def test_scaling_picture_is_drawn_from_points(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    from benchmarks.b5_scaling import draw
+
+    def stats(t: float) -> dict:
+        return {"median": t}
+
+    points = [
+        {"elements": n, "contenders": {"ours": stats(n * 1e-9), "probe": stats(n * 5e-10)}}
+        for n in (100, 10_000, 1_000_000)
+    ]
+    path = tmp_path / "b5.png"
+    assert draw(points, path, threads=1) is None
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
