@@ -747,7 +747,9 @@ class Tensor:
                 g = np.expand_dims(g, axes)
             return (np.broadcast_to(g / count, shape),)
 
-        out = np.asarray(_as_float(self.data).mean(axis=axes, keepdims=keepdim))
+        out = np.asarray(self.data.mean(axis=axes, keepdims=keepdim))
+        if self.data.dtype.kind != "f":  # integers average exactly in float64, then float32
+            out = out.astype(_DEFAULT_FLOAT)
         return Tensor._make(out, (self,), "Mean", backward)
 
     # ------------------------------------------------------------------ shape
