@@ -8,7 +8,7 @@ EMA of g², ḡ the EMA of g (centered only) and m the momentum buffer::
     g ← sign·g + λ·θ                         sign = −1 to maximize; λ coupled L2 (PyTorch)
     v ← α·v + (1−α)·g²
     ḡ ← lerp(ḡ, g, 1−α)                      centered only
-    s ← v/c − (ḡ/c)²  (centered)  or  v/c    c = 1−α^t with bias correction, else 1
+    s ← v/c − (ḡ/c)²  (centered)  or  v/c    c = 1−α^t with bias correction (else no division)
     d ← √(s + ε_in) + ε_out                  ε inside (TF, Keras, optax) or outside (PyTorch)
     m ← μ·m + η_in·g/d                       with momentum
     θ ← θ − η_out·m            or, Nesterov, θ ← θ − η_out·(η_in·g/d + μ·m)
@@ -19,7 +19,7 @@ outside it (η_in = 1, η_out = η: PyTorch).  A convention that is off costs no
 
 - optional buffers and decays arrive as ``None`` and Numba removes their branch when it
   compiles the specialisation for that argument type (so the plain case is the plain loop);
-- ε and η placement are plain scalars, exact when neutral (x + 0 = x, 1·x = x, x/1 = x).
+- ε and η placement are plain scalars, exact when neutral (x + 0 = x, 1·x = x).
 
 Scalars arrive in the arrays' dtype, so float32 parameters are updated in float32
 arithmetic, as PyTorch does; ``η·g/d`` is evaluated as ``(η·g)/d`` like PyTorch's
@@ -46,7 +46,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     lerp_complement,  # 1 − (1−α) rounded in the dtype, as torch.lerp computes it
     eps_in,
     eps_out,
-    bias_correction,  # c = 1 − α^t, or 1
+    bias_correction,  # c = 1 − α^t | None
     lr_in,
     lr_out,
     momentum,
@@ -66,7 +66,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
         g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
         v_i = alpha * v[i] + one_minus_alpha * g * g
         v[i] = v_i
-        s = v_i / bias_correction
+        s = v_i if bias_correction is None else v_i / bias_correction
         if grad_avg is not None:
             ga_flat = grad_avg.reshape(n)
             # torch.lerp's two-sided form of ḡ + (1−α)(g − ḡ)
@@ -75,7 +75,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
             else:
                 ga = g - (g - ga_flat[i]) * lerp_complement
             ga_flat[i] = ga
-            ga_hat = ga / bias_correction
+            ga_hat = ga if bias_correction is None else ga / bias_correction
             s = s - ga_hat * ga_hat
         denom = np.sqrt(s + eps_in) + eps_out
         if momentum_buffer is not None:

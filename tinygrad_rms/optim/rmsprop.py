@@ -311,7 +311,7 @@ def _kernel_scalars(
         t(1) - t(1 - alpha),
         t(eps) if eps_in_sqrt else t(0),  # ε inside the root ...
         t(0) if eps_in_sqrt else t(eps),  # ... or outside
-        t(1 - alpha**bias_step) if bias_step else t(1),
+        t(1 - alpha**bias_step) if bias_step else None,
         t(lr) if lr_in_momentum else t(1),  # η inside the momentum buffer ...
         t(1) if lr_in_momentum else t(lr),  # ... or outside
         t(momentum),
