@@ -211,15 +211,7 @@ def run(ctx: Context) -> Result:
         "interquartile range of the per-step sample times."
     )
     data = {
-        "spec": {
-            "widths": list(spec.widths),
-            "batch": spec.batch,
-            "lr": spec.lr,
-            "alpha": spec.alpha,
-            "eps": spec.eps,
-            "dtype": "float32",
-            "n_params": spec.n_params,
-        },
+        "spec": spec.to_json(),
         "repeats": repeats,
         "inner": inner,
         "warmup": warmup,

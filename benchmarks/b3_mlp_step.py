@@ -292,15 +292,7 @@ def run(ctx: Context) -> Result:
         f"contender, round-robin with rotating order, after {warmup} warm-up steps."
     )
     data = {
-        "spec": {
-            "widths": list(spec.widths),
-            "batch": spec.batch,
-            "lr": spec.lr,
-            "alpha": spec.alpha,
-            "eps": spec.eps,
-            "dtype": "float32",
-            "n_params": spec.n_params,
-        },
+        "spec": spec.to_json(),
         "repeats": repeats,
         "inner": inner,
         "warmup": warmup,

@@ -40,6 +40,18 @@ class Spec:
         w = self.widths
         return sum(w[i] * w[i + 1] + w[i + 1] for i in range(len(w) - 1))
 
+    def to_json(self) -> dict:
+        """The problem as recorded in the results JSON."""
+        return {
+            "widths": list(self.widths),
+            "batch": self.batch,
+            "lr": self.lr,
+            "alpha": self.alpha,
+            "eps": self.eps,
+            "dtype": "float32",
+            "n_params": self.n_params,
+        }
+
 
 @dataclass
 class Contender:
