@@ -17,10 +17,10 @@ from .common import (
     Context,
     Result,
     first_call,
-    fmt_ratio,
     fmt_time,
     interleaved,
     register,
+    step_rows,
     summarize,
 )
 from .contenders import Contender, Spec, make_numpy, make_ours, make_torch
@@ -154,20 +154,7 @@ def run(ctx: Context) -> Result:
         "torch-1t": f"PyTorch {version}, 1 thread (extra row)",
         "numpy": "plain numpy floor",
     }
-    rows = []
-    for c in contenders:
-        s = stats[c.name]
-        row = [
-            labels[c.name],
-            fmt_time(s["median"]),
-            fmt_time(s["iqr"]),
-            fmt_time(s["min"]),
-            fmt_time(first[c.name]),
-            fmt_ratio(s["median"] / med["numpy"]),
-        ]
-        if "torch" in med:
-            row.append(fmt_ratio(s["median"] / med["torch"]))
-        rows.append(row)
+    rows = step_rows([c.name for c in contenders], labels, stats, first, med)
 
     notes = [
         (

@@ -22,10 +22,10 @@ from .common import (
     Context,
     Result,
     first_call,
-    fmt_ratio,
     fmt_time,
     interleaved,
     register,
+    step_rows,
     summarize,
 )
 from .contenders import Spec, _mlp_class, initial_state, make_numpy, make_ours, make_torch
@@ -220,20 +220,7 @@ def run(ctx: Context) -> Result:
     headers = ["contender", "median / step", "IQR", "min", "first step", "× numpy floor"]
     if "torch" in med:
         headers.append("× torch")
-    rows = []
-    for c in contenders:
-        s = stats[c.name]
-        row = [
-            labels[c.name],
-            fmt_time(s["median"]),
-            fmt_time(s["iqr"]),
-            fmt_time(s["min"]),
-            fmt_time(first[c.name]),
-            fmt_ratio(s["median"] / med["numpy"]),
-        ]
-        if "torch" in med:
-            row.append(fmt_ratio(s["median"] / med["torch"]))
-        rows.append(row)
+    rows = step_rows([c.name for c in contenders], labels, stats, first, med)
 
     ratio = med["ours"] / med["torch"] if "torch" in med else None
     met = None if ratio is None else ratio <= TARGET

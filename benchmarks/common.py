@@ -188,6 +188,31 @@ def fmt_ratio(x: float | None) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.2f}×"
 
 
+def step_rows(
+    names: list[str],
+    labels: dict[str, str],
+    stats: dict[str, dict[str, float]],
+    first: dict[str, float],
+    med: dict[str, float],
+) -> list[list[str]]:
+    """Training-step table rows (B1, B3): median, IQR, min, first step, × numpy, × torch."""
+    rows = []
+    for name in names:
+        s = stats[name]
+        row = [
+            labels[name],
+            fmt_time(s["median"]),
+            fmt_time(s["iqr"]),
+            fmt_time(s["min"]),
+            fmt_time(first[name]),
+            fmt_ratio(s["median"] / med["numpy"]),
+        ]
+        if "torch" in med:
+            row.append(fmt_ratio(s["median"] / med["torch"]))
+        rows.append(row)
+    return rows
+
+
 def fmt_mib(nbytes: float | None) -> str:
     return "–" if nbytes is None else f"{nbytes / 2**20:.1f} MiB"
 

@@ -35,3 +35,22 @@ def arrays(name: str) -> dict[str, np.ndarray]:
     """Every array in tests/fixtures/NAME, read eagerly (no pickles)."""
     with np.load(FIXTURES / name, allow_pickle=False) as f:
         return {k: f[k] for k in f.files}
+
+
+def assert_close(
+    actual: np.ndarray,
+    expected: np.ndarray,
+    what: str,
+    rtol: float = 1e-10,
+    atol_rel: float = 1e-12,
+) -> None:
+    """float64 ``actual`` equals a (finite) PyTorch reference, with the absolute tolerance
+    scaled by the reference's largest magnitude."""
+    expected = np.asarray(expected)
+    assert np.all(np.isfinite(expected)), f"{what}: the PyTorch reference is not finite"
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    assert actual.dtype == np.float64, f"{what}: dtype {actual.dtype}, expected float64"
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    np.testing.assert_allclose(
+        actual, expected, rtol=rtol, atol=atol_rel * max(scale, 1e-300), err_msg=what
+    )

@@ -28,26 +28,13 @@ import tinygrad_rms as tg
 from tinygrad_rms import nn
 from tinygrad_rms.nn import functional as F
 
-RTOL = 1e-10
-ATOL_REL = 1e-12
-
-
 TABLE = fixture_util.generator("make_nn_fixtures")
 FIX = fixture_util.arrays("nn_torch.npz")
 
 CASES = [pytest.param(c, id=c.name) for c in TABLE.LOSS_CASES]
 
 
-def assert_close(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
-    expected = np.asarray(expected)
-    assert np.all(np.isfinite(expected)), f"{what}: the PyTorch reference is not finite"
-    assert np.all(np.isfinite(actual)), f"{what}: not finite: {actual}"
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
-    assert actual.dtype == np.float64, f"{what}: dtype {actual.dtype}, expected float64"
-    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
-    np.testing.assert_allclose(
-        actual, expected, rtol=RTOL, atol=ATOL_REL * max(scale, 1e-300), err_msg=what
-    )
+assert_close = fixture_util.assert_close
 
 
 def ours(case, x: np.ndarray, t: np.ndarray, up: np.ndarray):
