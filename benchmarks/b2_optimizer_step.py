@@ -116,29 +116,17 @@ def initial_arrays(total: int, parts: int, seed: int = 0) -> list[tuple[np.ndarr
     return out
 
 
-def kernel_scalars() -> tuple[Any, ...]:
-    """``rmsprop_update``'s scalar arguments for PyTorch's convention at LR, ALPHA, EPS.
+def kernel_hyper() -> np.ndarray:
+    """``rmsprop_update``'s packed scalars (its ``hyper`` array) for float32 parameters.
 
-    The same values and types that ``RMSprop(lr=LR, alpha=ALPHA, eps=EPS)`` passes for
-    float32 (ε outside the root, η outside, no momentum, no decay, no bias correction),
-    so the bare call runs the very specialisation that ``step()`` runs.
+    Taken from ``RMSprop(lr=LR, alpha=ALPHA, eps=EPS)``'s own plan, so the bare call runs
+    the very specialisation and values that ``step()`` runs.
     """
-    t = F32
-    return (
-        t(ALPHA),
-        t(1 - ALPHA),
-        t(1) - t(1 - ALPHA),
-        t(0),  # ε inside the root
-        t(EPS),  # ε outside
-        t(1),  # no bias correction
-        t(1),  # η inside the momentum buffer
-        t(LR),  # η outside
-        t(0),  # momentum
-        False,  # nesterov
-        None,  # coupled weight decay
-        None,  # decoupled weight decay
-        t(1),  # not maximize
-    )
+    import tinygrad_rms.nn as tnn
+    import tinygrad_rms.optim as toptim
+
+    opt = toptim.RMSprop([tnn.Parameter(np.zeros(1, F32))], lr=LR, alpha=ALPHA, eps=EPS)
+    return opt._prepared(opt.param_groups[0]).kernel_hyper(np.dtype(F32), 1)
 
 
 def make_ours(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
@@ -177,7 +165,7 @@ def _kernel_calls(
 def make_bare(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
     from tinygrad_rms.kernels import rmsprop_update
 
-    step, thetas = _kernel_calls(rmsprop_update, arrays, None, None, *kernel_scalars())
+    step, thetas = _kernel_calls(rmsprop_update, arrays, None, None, kernel_hyper())
     return StepContender("bare", step, lambda: thetas)
 
 

@@ -17,8 +17,15 @@ EMA of g², ḡ the EMA of g (centered only) and m the momentum buffer::
 where the learning rate sits inside the buffer (η_in = η, η_out = 1: TF, Keras, optax) or
 outside it (η_in = 1, η_out = η: PyTorch).  A convention that is off costs nothing:
 
-- optional buffers and decays arrive as ``None`` and Numba removes their branch when it
+- optional buffers (ḡ, m) arrive as ``None`` and Numba removes their branch when it
   compiles the specialisation for that argument type (so the plain case is the plain loop);
+- the scalars arrive packed in one small array ``hyper`` (layout ``HYPER_LAYOUT``) of the
+  parameters' dtype.  Numba's dispatcher costs ~50 ns per argument, so thirteen scalar
+  arguments cost more than the whole update of a 1,000-element tensor; one array costs one
+  argument.  The switches among them are loop-invariant tests (``κ ≠ 0``, ``λ ≠ 0``,
+  ``c ≠ 1``, Nesterov) that LLVM hoists out of the loop, so the loop still vectorises, and
+  an option that is off skips its arithmetic entirely (no ``v/1``, no ``g + 0·θ``, which
+  would turn an infinite θ into NaN);
 - ε and η placement are plain scalars, exact when neutral (x + 0 = x, 1·x = x).
 
 Scalars arrive in the arrays' dtype, so float32 parameters are updated in float32
@@ -30,8 +37,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._common import effective_grad
 from ._jit import jit
+
+#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+HYPER_LAYOUT = (
+    "alpha",  # α
+    "one_minus_alpha",  # 1 − α
+    "lerp_complement",  # 1 − (1 − α) rounded in the dtype, as torch.lerp computes it
+    "eps_in",  # ε inside the root, or 0
+    "eps_out",  # ε outside the root, or 0
+    "bias_correction",  # c = 1 − αᵗ, or 1 for none
+    "lr_in",  # η inside the momentum buffer, or 1
+    "lr_out",  # η outside, or 1
+    "momentum",  # μ (used only when a momentum buffer is passed)
+    "nesterov",  # 1 for Nesterov momentum, else 0
+    "weight_decay",  # λ of coupled L2, or 0
+    "decoupled_decay",  # κ = η·λ of decoupled decay, or 0
+    "grad_sign",  # −1 to maximize, else 1
+)
 
 
 @jit
@@ -41,32 +64,25 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     square_avg: np.ndarray,
     grad_avg,  # np.ndarray | None: centered
     momentum_buffer,  # np.ndarray | None: momentum
-    alpha,
-    one_minus_alpha,
-    lerp_complement,  # 1 − (1−α) rounded in the dtype, as torch.lerp computes it
-    eps_in,
-    eps_out,
-    bias_correction,  # c = 1 − α^t | None
-    lr_in,
-    lr_out,
-    momentum,
-    nesterov: bool,
-    weight_decay,  # λ | None: coupled
-    decoupled_decay,  # κ = lr·wd | None
-    grad_sign,
+    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
 ) -> None:
     """Update ``param`` and its state in place (arrays C-contiguous, shaped like ``param``)."""
+    alpha, one_minus_alpha, lerp_complement, eps_in, eps_out = hyper[0:5]
+    bias_correction, lr_in, lr_out, momentum, nesterov = hyper[5:10]
+    weight_decay, decoupled_decay, grad_sign = hyper[10:13]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     v = square_avg.reshape(n)
     for i in range(n):
-        if decoupled_decay is not None:
+        if decoupled_decay != 0:
             theta[i] = theta[i] - theta[i] * decoupled_decay
-        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
+        g = grad_sign * grad_flat[i]
+        if weight_decay != 0:
+            g = g + weight_decay * theta[i]
         v_i = alpha * v[i] + one_minus_alpha * g * g
         v[i] = v_i
-        s = v_i if bias_correction is None else v_i / bias_correction
+        s = v_i if bias_correction == 1 else v_i / bias_correction
         if grad_avg is not None:
             ga_flat = grad_avg.reshape(n)
             # torch.lerp's two-sided form of ḡ + (1−α)(g − ḡ)
@@ -75,14 +91,14 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
             else:
                 ga = g - (g - ga_flat[i]) * lerp_complement
             ga_flat[i] = ga
-            ga_hat = ga if bias_correction is None else ga / bias_correction
+            ga_hat = ga if bias_correction == 1 else ga / bias_correction
             s = s - ga_hat * ga_hat
         denom = np.sqrt(s + eps_in) + eps_out
         if momentum_buffer is not None:
             m_flat = momentum_buffer.reshape(n)
             m = momentum * m_flat[i] + lr_in * g / denom
             m_flat[i] = m
-            if nesterov:
+            if nesterov != 0:
                 theta[i] = theta[i] - lr_out * (lr_in * g / denom + momentum * m)
             else:
                 theta[i] = theta[i] - lr_out * m

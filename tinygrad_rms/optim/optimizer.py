@@ -9,12 +9,13 @@ hyperparameters, closures, saving and loading lives here, once.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..autograd import enable_grad, no_grad, zero_grads
+from ..autograd import enable_grad, zero_grads
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -64,6 +65,9 @@ class Optimizer:
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         self.defaults = dict(defaults)
+        getter = operator.itemgetter(*self.defaults)  # one C call for all the values
+        self._hyper_values = getter if len(self.defaults) > 1 else lambda g: (getter(g),)
+        self._plans: dict[int, tuple[dict[str, Any], Any, Any]] = {}
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
@@ -118,21 +122,41 @@ class Optimizer:
         """Update every parameter that has a gradient; returns ``closure()``'s loss if given.
 
         The closure (which should zero the gradients, compute the loss, call backward and
-        return the loss) runs with grad mode on; the update itself records no graph.
+        return the loss) runs with grad mode on.  The update itself works on the numpy
+        arrays under the Tensors, so it records no graph; it bumps each parameter's
+        version so that a graph built before the step refuses to backward through it.
         """
         loss = None
         if closure is not None:
             with enable_grad():
                 loss = closure()
         work = self._gather()  # every gradient checked before anything changes
-        with no_grad():
-            for group, params, arrays, grads in work:
-                states = [self._state_for(p, group) for p in params]
-                hyper = {k: group[k] for k in self.defaults}  # not e.g. a scheduler's initial_lr
-                self._update(arrays, grads, states, hyper)
-                for p in params:
-                    p._vc[0] += 1  # graphs that saw the old values must not backward
+        state = self.state
+        for group, params, arrays, grads in work:
+            if not params:
+                continue
+            states = [state[p] if p in state else self._state_for(p, group) for p in params]
+            self._update(arrays, grads, states, self._prepared(group))
+            for p in params:
+                p._vc[0] += 1  # graphs that saw the old values must not backward
         return loss
+
+    def _prepared(self, group: dict[str, Any]) -> Any:
+        """``_prepare`` of the group's hyperparameters, redone only when one has changed.
+
+        A step reads the values (e.g. a scheduler's new ``lr``) every time, but turns them
+        into kernel arguments only when they differ from the last step's.
+        """
+        values = self._hyper_values(group)
+        cached = self._plans.get(id(group))
+        if cached is None or cached[0] is not group or cached[1] != values:
+            hyper = dict(zip(self.defaults, values, strict=True))  # not e.g. initial_lr
+            cached = self._plans[id(group)] = (group, values, self._prepare(hyper))
+        return cached[2]
+
+    def _prepare(self, hyper: dict[str, Any]) -> Any:
+        """What ``_update`` receives for these hyperparameters; by default the dict itself."""
+        return hyper
 
     def _group_of(self, p: Tensor) -> dict[str, Any]:
         for group in self.param_groups:
@@ -155,9 +179,12 @@ class Optimizer:
         params: list[np.ndarray],
         grads: list[np.ndarray],
         states: list[dict[str, Any]],
-        hyper: dict[str, Any],
+        prepared: Any,
     ) -> None:
-        """Update one group's parameter arrays and states in place (via the functional form)."""
+        """Update one group's parameter arrays and states in place (via the functional form).
+
+        ``prepared`` is ``_prepare(hyper)`` for the group's current hyperparameters.
+        """
         raise NotImplementedError
 
     # ------------------------------------------------------------------ saving and loading

@@ -13,13 +13,13 @@ See ``docs/rmsprop.md`` ("Which RMSProp is mine?").
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ..kernels import rmsprop_update
+from ..kernels.rmsprop import HYPER_LAYOUT
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
@@ -193,8 +193,11 @@ class RMSprop(Optimizer):
             state["grad_avg"] = np.zeros_like(p.data)
         return state
 
-    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
-        rmsprop(params, grads, states, **hyper)
+    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
+        return _Plan(hyper)
+
+    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
+        _apply(params, grads, states, plan)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η / d elementwise: the factor the last step multiplied ``g`` by (for plots).
@@ -240,37 +243,42 @@ def rmsprop(
 
     ``states[i]`` holds ``step`` and ``square_avg`` (and ``grad_avg`` /
     ``momentum_buffer`` when ``centered`` / ``momentum > 0``) shaped like ``params[i]``;
-    ``step`` is advanced.  The conventions become the kernel's scalars here, cast once per
-    dtype; options that are off are passed as ``None`` so the kernel compiles without them.
-    ``initial_accumulator_value`` only matters where the state is created.
+    ``step`` is advanced.  ``initial_accumulator_value`` only matters where the state is
+    created.  ``RMSprop.step`` runs this same code, with the ``_Plan`` kept between steps.
     """
-    del initial_accumulator_value
-    scalars, dtype = (), None
+    hyper = dict(
+        lr=lr,
+        alpha=alpha,
+        eps=eps,
+        weight_decay=weight_decay,
+        momentum=momentum,
+        centered=centered,
+        maximize=maximize,
+        eps_in_sqrt=eps_in_sqrt,
+        initial_accumulator_value=initial_accumulator_value,
+        lr_in_momentum=lr_in_momentum,
+        nesterov=nesterov,
+        decoupled_weight_decay=decoupled_weight_decay,
+        bias_correction=bias_correction,
+    )
+    _apply(params, grads, states, _Plan(hyper))
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
     for theta, g, state in zip(params, grads, states, strict=True):
         state["step"] += 1
-        if bias_correction or theta.dtype is not dtype:  # else the same as the last one's
-            dtype = theta.dtype
-            scalars = _kernel_scalars(
-                dtype,
-                state["step"] if bias_correction else 0,
-                lr,
-                alpha,
-                eps,
-                weight_decay,
-                momentum,
-                maximize,
-                eps_in_sqrt,
-                lr_in_momentum,
-                nesterov,
-                decoupled_weight_decay,
-            )
         rmsprop_update(
             theta,
             g,
             state["square_avg"],
-            _buffer(state, "grad_avg", theta) if centered else None,
-            _buffer(state, "momentum_buffer", theta) if momentum > 0 else None,
-            *scalars,
+            _buffer(state, "grad_avg", theta) if plan.centered else None,
+            _buffer(state, "momentum_buffer", theta) if plan.momentum else None,
+            plan.kernel_hyper(theta.dtype, state["step"]),
         )
 
 
@@ -282,41 +290,52 @@ def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
     return buf
 
 
-@functools.lru_cache(maxsize=256)
-def _kernel_scalars(
-    dtype: np.dtype,
-    bias_step: int,
-    lr: float,
-    alpha: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    maximize: bool,
-    eps_in_sqrt: bool,
-    lr_in_momentum: bool,
-    nesterov: bool,
-    decoupled_weight_decay: bool,
-) -> tuple[Any, ...]:
-    """The kernel's scalar arguments, in ``dtype``, for one set of hyperparameters.
+class _Plan:
+    """One set of hyperparameters turned into the kernel's arguments, once.
 
-    Cached: a training loop asks for the same few sets every step.  ``bias_step`` is the
-    step count when bias correction is on (else 0).
+    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
+    built on first use and reused, so a training step pays for no conversion; only bias
+    correction, whose c = 1 − αᵗ depends on each parameter's step, fills in a copy.
     """
+
+    __slots__ = ("_by_dtype", "_hyper", "bias_correction", "centered", "momentum")
+
+    def __init__(self, hyper: dict[str, Any]) -> None:
+        self._hyper = hyper
+        self.centered = bool(hyper["centered"])
+        self.momentum = hyper["momentum"] > 0
+        self.bias_correction = bool(hyper["bias_correction"])
+        self._by_dtype: dict[np.dtype, np.ndarray] = {}
+
+    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
+        vector = self._by_dtype.get(dtype)
+        if vector is None:
+            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
+        if self.bias_correction:
+            vector = vector.copy()
+            vector[HYPER_LAYOUT.index("bias_correction")] = 1 - self._hyper["alpha"] ** step
+        return vector
+
+
+def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
+    """The conventions as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``."""
     t = dtype.type
-    coupled = weight_decay != 0 and not decoupled_weight_decay
-    decoupled = weight_decay != 0 and decoupled_weight_decay
-    return (
-        t(alpha),
-        t(1 - alpha),
-        t(1) - t(1 - alpha),
-        t(eps) if eps_in_sqrt else t(0),  # ε inside the root ...
-        t(0) if eps_in_sqrt else t(eps),  # ... or outside
-        t(1 - alpha**bias_step) if bias_step else None,
-        t(lr) if lr_in_momentum else t(1),  # η inside the momentum buffer ...
-        t(1) if lr_in_momentum else t(lr),  # ... or outside
-        t(momentum),
-        bool(nesterov),
-        t(weight_decay) if coupled else None,
-        t(lr * weight_decay) if decoupled else None,
-        t(-1 if maximize else 1),
-    )
+    lr, alpha, eps, wd = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["weight_decay"]
+    inside, lr_in_buffer = hyper["eps_in_sqrt"], hyper["lr_in_momentum"]
+    decoupled = hyper["decoupled_weight_decay"]
+    values = {
+        "alpha": t(alpha),
+        "one_minus_alpha": t(1 - alpha),
+        "lerp_complement": t(1) - t(1 - alpha),
+        "eps_in": eps if inside else 0,
+        "eps_out": 0 if inside else eps,
+        "bias_correction": 1,
+        "lr_in": lr if lr_in_buffer else 1,
+        "lr_out": 1 if lr_in_buffer else lr,
+        "momentum": hyper["momentum"],
+        "nesterov": 1 if hyper["nesterov"] else 0,
+        "weight_decay": 0 if decoupled else wd,
+        "decoupled_decay": lr * wd if decoupled else 0,
+        "grad_sign": -1 if hyper["maximize"] else 1,
+    }
+    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)
