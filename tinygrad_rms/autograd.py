@@ -12,10 +12,12 @@ This module knows nothing of Tensor's ops; it only walks the graph they built.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 import threading
 from collections.abc import Callable
+from heapq import heappop, heappush
 from typing import Any, TypeVar
 
 import numpy as np
@@ -41,6 +43,22 @@ class _GradMode(threading.local):
 
 
 _mode = _GradMode()
+
+#: Creation numbers of recorded ops (``Tensor._seq``): inputs are always older than the
+#: op that uses them, so newest-first is a valid order for the backward walk.
+sequence = itertools.count()
+
+#: How many in-place changes any tensor has seen (``bump_versions``).  Ops record it, so
+#: backward can tell in one comparison that nothing was modified since the forward.
+_mutations = [0]
+
+
+def bump_versions(tensors: Any) -> None:
+    """Mark ``tensors`` as changed in place: graphs that saw the old values must not
+    backward through them (see ``_check_versions``)."""
+    for t in tensors:
+        t._vc[0] += 1
+    _mutations[0] += 1
 
 
 def is_grad_enabled() -> bool:
@@ -167,29 +185,6 @@ def _check_finite_grads(node: Any, grads: tuple) -> None:
             )
 
 
-def topological_order(root: Any) -> list[Any]:
-    """Non-leaf nodes reachable from ``root``, each after all of its inputs.
-
-    Iterative depth-first search (no recursion), so a chain of 100,000 ops is fine.
-    """
-    order: list[Any] = []
-    seen: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(root, False)]
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-            continue
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.append((node, True))
-        for parent in node._parents:
-            if parent._backward is not None and id(parent) not in seen:
-                stack.append((parent, False))
-    return order
-
-
 def _accumulate_leaf(leaf: Any, grad: np.ndarray, owned: bool = False) -> None:
     if grad.shape != leaf.data.shape:  # a broadcast that an op did not undo would be a bug
         raise RuntimeError(
@@ -209,16 +204,14 @@ def _accumulate_leaf(leaf: Any, grad: np.ndarray, owned: bool = False) -> None:
 def _check_versions(node: Any) -> None:
     """Refuse to use an op's output or inputs that were changed in place after the op ran.
 
-    Conservative: every input is checked, also for ops that saved nothing of it.
+    Conservative: every input is checked, also for ops that saved nothing of it.  When no
+    tensor at all has been changed in place since the op ran (the usual case: forward,
+    then backward, then the optimizer's step), one comparison settles it.
     """
-    seen = node._versions
-    if not seen:  # freed: its backward will say so
+    seen = node._versions  # (mutations, own version, *inputs' versions) when made
+    if not seen or seen[0] == _mutations[0]:  # freed (its backward will say so) or untouched
         return
-    if node._vc[0] == seen[0] and all(
-        p._vc[0] == v for p, v in zip(node._parents, seen[1:], strict=True)
-    ):
-        return
-    for t, v in zip((node, *node._parents), seen, strict=True):
+    for t, v in zip((node, *node._parents), seen[1:], strict=True):
         if t._vc[0] != v:
             raise RuntimeError(
                 f"one of the tensors needed to compute the gradient of {node._op} (shape "
@@ -231,16 +224,22 @@ def _check_versions(node: Any) -> None:
 def _fresh(pg: np.ndarray, upstream: np.ndarray, siblings: tuple) -> bool:
     """Whether an op's gradient array is a new buffer nobody else holds: not the upstream
     gradient passed through, not a view, and not handed to two inputs."""
-    return (
-        pg is not upstream
-        and pg.base is None
-        and pg.flags.writeable
-        and sum(q is pg for q in siblings) == 1
-    )
+    if pg is upstream or pg.base is not None or not pg.flags.writeable:
+        return False
+    holders = 0
+    for q in siblings:
+        if q is pg:
+            holders += 1
+    return holders == 1
 
 
 def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
     """Propagate ``grad`` (d something / d root) back to every leaf that requires grad.
+
+    Nodes are visited newest first (a max-heap on their creation number ``_seq``): every
+    op that uses a node was created after it, so by the time a node is popped all the
+    gradient flowing into it has arrived, and it is processed once.  Only nodes that a
+    gradient actually reaches are ever visited; no separate topological sort is needed.
 
     Gradients of intermediate nodes live only in a local dict; leaves accumulate into
     ``.grad`` (``+=``, so calling backward twice adds up, as in PyTorch).  Unless
@@ -250,10 +249,10 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
         _accumulate_leaf(root, grad)
         return
     pending: dict[int, np.ndarray] = {id(root): grad}
-    for node in reversed(topological_order(root)):
-        g = pending.pop(id(node), None)
-        if g is None:  # no path from root carried a gradient here
-            continue
+    heap = [(-root._seq, root)]  # creation numbers are unique, so Tensors are never compared
+    while heap:
+        node = heappop(heap)[1]
+        g = pending.pop(id(node))
         _check_versions(node)
         input_grads = node._backward(g)
         if _mode.anomaly:
@@ -262,10 +261,14 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
             if pg is None or not parent.requires_grad:
                 continue
             if parent._backward is None:
-                _accumulate_leaf(parent, pg, _fresh(pg, g, input_grads))
+                _accumulate_leaf(parent, pg, parent.grad is None and _fresh(pg, g, input_grads))
+                continue
+            key = id(parent)
+            if key in pending:
+                pending[key] = pending[key] + pg
             else:
-                key = id(parent)
-                pending[key] = pg if key not in pending else pending[key] + pg
+                pending[key] = pg
+                heappush(heap, (-parent._seq, parent))
         if not retain_graph:
             node._parents, node._versions = (), ()
             node._backward = _freed_backward

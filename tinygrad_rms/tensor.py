@@ -144,6 +144,7 @@ class Tensor:
         "_backward",
         "_op",
         "_parents",
+        "_seq",
         "_site",
         "_vc",
         "_versions",
@@ -194,7 +195,12 @@ class Tensor:
                 if p.requires_grad:
                     out.requires_grad = True
                     out._parents, out._backward, out._op = parents, backward, op
-                    out._versions = (out._vc[0], *[q._vc[0] for q in parents])
+                    out._seq = next(autograd.sequence)
+                    out._versions = (
+                        autograd._mutations[0],
+                        out._vc[0],
+                        *[q._vc[0] for q in parents],
+                    )
                     break
         return out
 
@@ -319,7 +325,7 @@ class Tensor:
         return self._vc[0]
 
     def _bump_version(self) -> None:
-        self._vc[0] += 1
+        autograd.bump_versions((self,))
 
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data (and version counter), cut from the graph."""

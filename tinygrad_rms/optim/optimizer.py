@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..autograd import enable_grad, zero_grads
+from ..autograd import bump_versions, enable_grad, zero_grads
 from ..tensor import Tensor
 
 __all__ = ["Optimizer"]
@@ -133,12 +133,9 @@ class Optimizer:
         work = self._gather()  # every gradient checked before anything changes
         state = self.state
         for group, params, arrays, grads in work:
-            if not params:
-                continue
             states = [state[p] if p in state else self._state_for(p, group) for p in params]
             self._update(arrays, grads, states, self._prepared(group))
-            for p in params:
-                p._vc[0] += 1  # graphs that saw the old values must not backward
+            bump_versions(params)  # graphs that saw the old values must not backward
         return loss
 
     def _prepared(self, group: dict[str, Any]) -> Any:
@@ -278,22 +275,32 @@ class Optimizer:
         for group in self.param_groups:
             params, arrays, grads = [], [], []
             for p in group["params"]:
-                if p.grad is None:
+                grad = p.grad
+                if grad is None:
                     continue
-                d, g = p.data, p.grad.data
-                if g.shape != d.shape or g.dtype != d.dtype:
-                    raise RuntimeError(
-                        f"{type(self).__name__}.step: gradient of shape {g.shape} and dtype "
-                        f"{g.dtype} does not match its parameter of shape {d.shape} and dtype "
-                        f"{d.dtype}"
-                    )
-                if not (g.flags.c_contiguous and d.flags.c_contiguous):
-                    raise RuntimeError(
-                        f"{type(self).__name__}.step: parameter of shape {d.shape} or its "
-                        "gradient is not C-contiguous"
-                    )
+                d, g = p.data, grad.data
+                if (
+                    g.shape != d.shape
+                    or g.dtype != d.dtype
+                    or not (g.flags.c_contiguous and d.flags.c_contiguous)
+                ):
+                    self._refuse(d, g)
                 params.append(p)
                 arrays.append(d)
                 grads.append(g)
-            work.append((group, params, arrays, grads))
+            if params:
+                work.append((group, params, arrays, grads))
         return work
+
+    def _refuse(self, d: np.ndarray, g: np.ndarray) -> None:
+        """Raise the error that says why gradient ``g`` cannot update parameter ``d``."""
+        if g.shape != d.shape or g.dtype != d.dtype:
+            raise RuntimeError(
+                f"{type(self).__name__}.step: gradient of shape {g.shape} and dtype "
+                f"{g.dtype} does not match its parameter of shape {d.shape} and dtype "
+                f"{d.dtype}"
+            )
+        raise RuntimeError(
+            f"{type(self).__name__}.step: parameter of shape {d.shape} or its "
+            "gradient is not C-contiguous"
+        )

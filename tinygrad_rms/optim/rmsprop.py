@@ -261,6 +261,10 @@ def rmsprop(
         decoupled_weight_decay=decoupled_weight_decay,
         bias_correction=bias_correction,
     )
+    if not len(params) == len(grads) == len(states):
+        raise ValueError(
+            f"rmsprop: got {len(params)} params, {len(grads)} grads and {len(states)} states"
+        )
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -270,15 +274,17 @@ def _apply(
     states: Sequence[dict[str, Any]],
     plan: _Plan,
 ) -> None:
-    for theta, g, state in zip(params, grads, states, strict=True):
-        state["step"] += 1
+    """The update itself, shared by ``RMSprop.step`` and ``rmsprop`` (equal-length lists)."""
+    centered, momentum, kernel_hyper = plan.centered, plan.momentum, plan.kernel_hyper
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        step = state["step"] = state["step"] + 1
         rmsprop_update(
             theta,
             g,
             state["square_avg"],
-            _buffer(state, "grad_avg", theta) if plan.centered else None,
-            _buffer(state, "momentum_buffer", theta) if plan.momentum else None,
-            plan.kernel_hyper(theta.dtype, state["step"]),
+            _buffer(state, "grad_avg", theta) if centered else None,
+            _buffer(state, "momentum_buffer", theta) if momentum else None,
+            kernel_hyper(theta.dtype, step),
         )
 
 
