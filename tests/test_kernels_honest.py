@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import numpy as np
+
 import tinygrad_rms.kernels as kernels
 from tinygrad_rms.kernels import _jit
 
@@ -52,16 +54,43 @@ def test_kernels_import_nothing_of_ours_but_each_other():
 
 
 def test_every_public_kernel_is_compiled_through_the_jit_helper():
-    for name in kernels.__all__:
+    names = [n for n in kernels.__all__ if n.endswith("_update") or n.endswith("_parallel")]
+    assert names
+    for name in names:
         fn = getattr(kernels, name)
         # a numba dispatcher (or, with NUMBA_DISABLE_JIT=1, the plain function)
         assert hasattr(fn, "py_func") or callable(fn)
-        decorated = next(
-            d
-            for d in ast.walk(_kernel_sources()[f"{name.rsplit('_', 1)[0]}.py"])
-            if isinstance(d, ast.FunctionDef) and d.name == name
-        ).decorator_list
-        assert [ast.unparse(d) for d in decorated] == ["jit"], name
+        serial = name.removesuffix("_parallel")
+        tree = _kernel_sources()[f"{serial.rsplit('_', 1)[0]}.py"]
+        if name == serial:
+            decorated = next(
+                d for d in ast.walk(tree) if isinstance(d, ast.FunctionDef) and d.name == name
+            ).decorator_list
+            assert [ast.unparse(d) for d in decorated] == ["jit"], name
+        else:  # the parallel copy of the serial kernel, through the same module
+            assigned = next(
+                a.value
+                for a in ast.walk(tree)
+                if isinstance(a, ast.Assign) and ast.unparse(a.targets[0]) == name
+            )
+            assert ast.unparse(assigned) == f"jit_parallel({serial})", name
+
+
+def test_parallel_copies_give_the_serial_results_bit_for_bit():
+    rng = np.random.default_rng(5)
+    n = kernels.PARALLEL_MIN_SIZE + 1001
+    theta = rng.standard_normal(n, dtype=np.float32)
+    grad = rng.standard_normal(n, dtype=np.float32)
+    buffers = (np.abs(grad), grad / 3, grad / 5)  # v, ḡ, m
+    # HYPER_LAYOUT: centered, Nesterov momentum 0.9 and coupled decay 1e-3 all on
+    hyper = np.array([0.9, 0.1, 0.9, 0, 1e-8, 1, 1, 0.01, 0.9, 1, 1e-3, 0, 1], np.float32)
+    outs = []
+    for kernel in (kernels.rmsprop_update, kernels.rmsprop_update_parallel):
+        arrays = [a.copy() for a in (theta, *buffers)]
+        kernel(arrays[0], grad, *arrays[1:], hyper)
+        outs.append(arrays)
+    for serial, parallel in zip(*outs, strict=True):
+        assert np.array_equal(serial, parallel)
 
 
 def test_dependencies_point_one_way():

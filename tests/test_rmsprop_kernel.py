@@ -65,6 +65,38 @@ def test_kernel_matches_numpy_transcription(
         assert ("grad_avg" in st) == centered
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("everything_on", [False, True])
+def test_large_tensors_take_the_parallel_kernel_and_match(dtype, everything_on):
+    from tinygrad_rms.kernels import PARALLEL_MIN_SIZE
+
+    rng = np.random.default_rng(77)
+    shapes = [(PARALLEL_MIN_SIZE + 3,), (7,)]  # one on each side of the threshold
+    init = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    params = [Parameter(a.copy()) for a in init]
+    hyper = dict(
+        lr=0.01,
+        alpha=0.9,
+        eps=1e-8,
+        weight_decay=0.05 if everything_on else 0.0,
+        momentum=0.9 if everything_on else 0.0,
+        centered=everything_on,
+        maximize=everything_on,
+    )
+    opt = optim.RMSprop(params, **hyper)
+    ref, ref_states = [a.copy() for a in init], [{} for _ in shapes]
+    for _ in range(3):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = tg.tensor(g)
+        opt.step()
+        for i, g in enumerate(grads):
+            ref[i] = rmsprop_torch_step(ref[i], g, ref_states[i], **hyper)
+    rtol, atol = (1e-12, 1e-15) if dtype == np.float64 else (2e-5, 1e-6)
+    for p, r in zip(params, ref, strict=True):
+        np.testing.assert_allclose(p.data, r, rtol=rtol, atol=atol)
+
+
 def test_params_without_grad_are_skipped():
     a, b = Parameter(np.ones(3)), Parameter(np.ones(2))
     opt = optim.RMSprop([a, b], lr=0.1)

@@ -2,14 +2,24 @@
 
 Kernels import nothing else of tinygrad_rms.  They take numpy arrays and scalars of the
 arrays' dtype, update buffers in place in one pass over memory, and return nothing.
-Optional buffers and decays are passed as ``None``; Numba compiles a specialisation
-without their branch.  Every kernel is compiled through ``_jit.jit`` so that compile
-options live in one place.
+Optional buffers are passed as ``None``; Numba compiles a specialisation without their
+branch.  Every kernel is compiled through ``_jit`` so that compile options live in one
+place; ``*_parallel`` copies split the loop across threads for large tensors (at least
+``PARALLEL_MIN_SIZE`` elements; launch them holding ``parallel_launch``).
 """
 
+from ._jit import PARALLEL_MIN_SIZE, parallel_launch
 from .adagrad import adagrad_update
 from .adam import adam_update
-from .rmsprop import rmsprop_update
+from .rmsprop import rmsprop_update, rmsprop_update_parallel
 from .sgd import sgd_update
 
-__all__ = ["adagrad_update", "adam_update", "rmsprop_update", "sgd_update"]
+__all__ = [
+    "PARALLEL_MIN_SIZE",
+    "adagrad_update",
+    "adam_update",
+    "parallel_launch",
+    "rmsprop_update",
+    "rmsprop_update_parallel",
+    "sgd_update",
+]

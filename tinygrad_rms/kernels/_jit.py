@@ -7,21 +7,51 @@
   (measured 4x slower on the optimizer loops).
 - no ``fastmath``: its ``nnan``/``ninf`` assumptions would change what NaN and Inf do, and
   reassociation would change the results from PyTorch's order of operations.
+- ``nogil``: a kernel releases the GIL, so other Python threads run meanwhile.
 
-Compilation is lazy (on first call, per dtype), so importing the package compiles nothing.
-With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python, which the test suite uses.
+Kernels loop with ``prange``.  Compiled by ``jit`` it is a plain ``range`` loop;
+``jit_parallel`` compiles the same function again with ``parallel=True``, which splits the
+iterations across Numba's threads.  Each element's update is independent of the others,
+so both give identical results.  Starting the threads costs a few microseconds, so the
+optimizers use the parallel copy only for tensors of at least ``PARALLEL_MIN_SIZE``
+elements (measured break-even ≈ 2–3·10⁴ float32 elements on 2 cores; see
+docs/benchmarks.md, B5).
+
+Compilation is lazy (on first call, per argument types), so importing the package
+compiles nothing, and the parallel copy is never compiled for a model without large
+tensors.  With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python (``prange`` is
+``range``), which the test suite uses.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 import numba
 
+__all__ = ["OPTIONS", "PARALLEL_MIN_SIZE", "jit", "jit_parallel", "parallel_launch", "prange"]
+
 OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "nogil": True}
+
+#: Tensors with at least this many elements are updated by the parallel copy of a kernel.
+PARALLEL_MIN_SIZE = 32_768
+
+prange = numba.prange
+
+#: Held around every parallel launch.  Numba's fallback threading layer ("workqueue",
+#: used where neither OpenMP nor TBB is available) aborts the process if two Python
+#: threads launch parallel kernels at once; each launch already uses every core, so
+#: taking turns costs nothing.
+parallel_launch = threading.Lock()
 
 
 def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Compile ``fn`` with the project's options (see the module docstring)."""
     return numba.njit(**OPTIONS)(fn)
+
+
+def jit_parallel(kernel: Callable[..., Any]) -> Callable[..., Any]:
+    """A copy of ``kernel`` (made by ``jit``) whose ``prange`` loop runs on all threads."""
+    return numba.njit(**OPTIONS, parallel=True)(getattr(kernel, "py_func", kernel))

@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, jit_parallel, prange
 
 #: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
 HYPER_LAYOUT = (
@@ -74,7 +74,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     v = square_avg.reshape(n)
-    for i in range(n):
+    for i in prange(n):  # a plain range loop, except in rmsprop_update_parallel
         if decoupled_decay != 0:
             theta[i] = theta[i] - theta[i] * decoupled_decay
         g = grad_sign * grad_flat[i]
@@ -104,3 +104,7 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
                 theta[i] = theta[i] - lr_out * m
         else:
             theta[i] = theta[i] - lr_in * lr_out * g / denom
+
+
+#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+rmsprop_update_parallel = jit_parallel(rmsprop_update)

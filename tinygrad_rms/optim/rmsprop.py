@@ -18,7 +18,12 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import rmsprop_update
+from ..kernels import (
+    PARALLEL_MIN_SIZE,
+    parallel_launch,
+    rmsprop_update,
+    rmsprop_update_parallel,
+)
 from ..kernels.rmsprop import HYPER_LAYOUT
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
@@ -274,11 +279,14 @@ def _apply(
     states: Sequence[dict[str, Any]],
     plan: _Plan,
 ) -> None:
-    """The update itself, shared by ``RMSprop.step`` and ``rmsprop`` (equal-length lists)."""
+    """The update itself, shared by ``RMSprop.step`` and ``rmsprop`` (equal-length lists).
+
+    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    """
     centered, momentum, kernel_hyper = plan.centered, plan.momentum, plan.kernel_hyper
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
-        rmsprop_update(
+        args = (
             theta,
             g,
             state["square_avg"],
@@ -286,6 +294,11 @@ def _apply(
             _buffer(state, "momentum_buffer", theta) if momentum else None,
             kernel_hyper(theta.dtype, step),
         )
+        if theta.size < PARALLEL_MIN_SIZE:
+            rmsprop_update(*args)
+        else:
+            with parallel_launch:
+                rmsprop_update_parallel(*args)
 
 
 def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
