@@ -5,9 +5,10 @@ Every contender updates float32 parameters whose gradients are already there, so
 only), as one tensor and as the same total split over 100 tensors.  The contenders:
 
 - ``ours``: ``tinygrad_rms.optim.RMSprop(params, lr=0.01, alpha=0.9).step()``;
-- ``bare``: the Numba kernel ``rmsprop_update`` called directly on the same kind of arrays
-  with the scalars the optimizer would pass (sizes up to 1e5 only): what ``step()`` costs
-  beyond the kernel is the difference;
+- ``bare``: the Numba kernel called directly on the same kind of arrays with the scalars
+  the optimizer would pass (sizes up to 1e5 only): what ``step()`` costs beyond the
+  kernel is the difference.  Like ``step()``, it calls ``rmsprop_update_parallel`` for
+  tensors of at least ``PARALLEL_MIN_SIZE`` elements and ``rmsprop_update`` below;
 - ``torch-foreach`` / ``torch-for-loop``: ``torch.optim.RMSprop`` with ``foreach=True`` /
   ``foreach=False`` (PyTorch's intra-op threads as everywhere in the harness);
 - ``numpy``: PyTorch's single-tensor algorithm written as separate numpy operations, each
@@ -16,8 +17,9 @@ only), as one tensor and as the same total split over 100 tensors.  The contende
 - ``probe``: a Numba loop compiled with the project's own ``jit`` (so with the kernel's
   options) that reads θ, g and v and writes θ and v, exactly the 20 bytes per float32
   element that the fused kernel must move, with one addition instead of the arithmetic.
-  Its speed is what the memory system allows a single thread; "% of probe" is
-  probe time / contender time.
+  Its speed is what the memory system allows; it uses the threads ours uses (its
+  ``jit_parallel`` copy for tensors of at least ``PARALLEL_MIN_SIZE`` elements, one
+  thread below).  "% of probe" is probe time / contender time.
 
 GB/s counts those 20 bytes per element for every contender (the algorithm's minimum
 traffic, not what an unfused implementation actually moves).  ``measure_case`` is shared
@@ -37,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rms.kernels._jit import jit
+from tinygrad_rms.kernels._jit import PARALLEL_MIN_SIZE, jit, jit_parallel, prange
 
 from .common import (
     Context,
@@ -81,10 +83,13 @@ def bandwidth_probe(param, grad, square_avg):  # type: ignore[no-untyped-def]
     theta = param.reshape(n)
     g = grad.reshape(n)
     v = square_avg.reshape(n)
-    for i in range(n):
+    for i in prange(n):
         old = theta[i]
         theta[i] = v[i] + g[i]
         v[i] = old
+
+
+bandwidth_probe_parallel = jit_parallel(bandwidth_probe)
 
 
 # ---------------------------------------------------------------------- contenders
@@ -144,12 +149,24 @@ def make_ours(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
 
 
 def _kernel_calls(
-    kernel: Callable[..., Any], arrays: Sequence[tuple[np.ndarray, np.ndarray]], *extra: Any
+    kernels: tuple[Callable[..., Any], Callable[..., Any]],
+    arrays: Sequence[tuple[np.ndarray, np.ndarray]],
+    *extra: Any,
 ) -> tuple[Callable[[], Any], list[np.ndarray]]:
-    """One pre-bound call of ``kernel(θ, g, v, *extra)`` per tensor, on private copies."""
+    """One pre-bound call of ``kernel(θ, g, v, *extra)`` per tensor, on private copies.
+
+    ``kernels`` is (serial, parallel); each tensor gets the one ``step()`` would use.
+    """
+    serial, parallel = kernels
     thetas = [theta.copy() for theta, _ in arrays]
     calls = [
-        functools.partial(kernel, theta, g.copy(), np.zeros_like(theta), *extra)
+        functools.partial(
+            serial if theta.size < PARALLEL_MIN_SIZE else parallel,
+            theta,
+            g.copy(),
+            np.zeros_like(theta),
+            *extra,
+        )
         for theta, (_, g) in zip(thetas, arrays, strict=True)
     ]
     if len(calls) == 1:
@@ -163,14 +180,15 @@ def _kernel_calls(
 
 
 def make_bare(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
-    from tinygrad_rms.kernels import rmsprop_update
+    from tinygrad_rms.kernels import rmsprop_update, rmsprop_update_parallel
 
-    step, thetas = _kernel_calls(rmsprop_update, arrays, None, None, kernel_hyper())
+    kernels = (rmsprop_update, rmsprop_update_parallel)
+    step, thetas = _kernel_calls(kernels, arrays, None, None, kernel_hyper())
     return StepContender("bare", step, lambda: thetas)
 
 
 def make_probe(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
-    step, thetas = _kernel_calls(bandwidth_probe, arrays)
+    step, thetas = _kernel_calls((bandwidth_probe, bandwidth_probe_parallel), arrays)
     return StepContender("probe", step, lambda: thetas)
 
 
@@ -323,6 +341,12 @@ def agreement(ctx: Context, steps: int = 10) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------------- compile and code
+def numba_threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
+
+
 def _fresh_compile(dispatcher: Any, signatures: Sequence[Any]) -> tuple[float, Any]:
     """Seconds to compile ``signatures`` on an uncached copy of ``dispatcher``, and the copy."""
     import numba
@@ -471,8 +495,9 @@ def run(ctx: Context) -> Result:
     else:
         notes.append(
             f"PyTorch ran with {ctx.threads} intra-op thread(s) (torch.set_num_threads, as in "
-            "the rest of the harness); our kernel, the bare calls, numpy's ufuncs and the "
-            "probe are single-threaded."
+            "the rest of the harness); our kernel, the bare calls and the probe use one "
+            f"thread for tensors below {PARALLEL_MIN_SIZE:,} elements and Numba's "
+            f"{numba_threads()} above (the kernels' parallel copies); numpy's ufuncs use one."
         )
     notes += cache_notes(cases)
     notes.append(
