@@ -192,7 +192,8 @@ def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     input, target = _loss_operands("mse_loss", input, target)
     diff = input.data - target.data
     d = 2 * diff
-    return _pointwise_loss("MseLoss", input, target, diff * diff, d, -d, reduction)
+    d_target = -d if target.requires_grad else None  # a fixed target (the usual case) needs none
+    return _pointwise_loss("MseLoss", input, target, diff * diff, d, d_target, reduction)
 
 
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
