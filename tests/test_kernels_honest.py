@@ -43,7 +43,6 @@ def test_kernels_import_nothing_of_ours_but_each_other():
             if isinstance(node, ast.ImportFrom) and node.level > 0:
                 assert node.level == 1 and (node.module or "") in (
                     "_jit",
-                    "_common",
                     "adagrad",
                     "adam",
                     "rmsprop",

@@ -6,14 +6,26 @@
 
 S only grows, so the effective step η_t/(√S + ε) only shrinks: the weakness RMSProp's
 moving average removes.
+
+The scalars arrive packed in one array ``hyper`` of the parameter's dtype
+(``HYPER_LAYOUT``), with weight decay as a loop-invariant test on its value, for the
+reasons given in ``kernels/rmsprop.py`` (one argument instead of four, and an option that
+is off costs nothing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import effective_grad
 from ._jit import jit
+
+#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+HYPER_LAYOUT = (
+    "lr_t",  # η_t = η / (1 + (t−1)·lr_decay) at this parameter's step t
+    "eps",  # ε
+    "weight_decay",  # λ, or 0
+    "grad_sign",  # −1 to maximize, else 1
+)
 
 
 @jit
@@ -21,18 +33,18 @@ def adagrad_update(  # type: ignore[no-untyped-def]
     param: np.ndarray,
     grad: np.ndarray,
     state_sum: np.ndarray,
-    clr,
-    eps,
-    weight_decay,  # λ | None
-    grad_sign,
+    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
 ) -> None:
-    """Update ``param`` and its sum of squared gradients in place."""
+    """Update ``param`` and its sum of squared gradients in place (arrays C-contiguous)."""
+    lr_t, eps, weight_decay, grad_sign = hyper[0:4]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     total = state_sum.reshape(n)
     for i in range(n):
-        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
+        g = grad_sign * grad_flat[i]
+        if weight_decay != 0:
+            g = g + weight_decay * theta[i]
         s = total[i] + g * g
         total[i] = s
-        theta[i] = theta[i] - clr * g / (np.sqrt(s) + eps)
+        theta[i] = theta[i] - lr_t * g / (np.sqrt(s) + eps)

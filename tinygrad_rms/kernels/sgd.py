@@ -1,18 +1,34 @@
 """SGD with momentum as one fused pass (PyTorch's ``torch.optim.SGD``)::
 
-g ← sign·g + λ·θ                         sign = −1 to maximize; λ L2 weight decay
-b ← g                     (first step)   with momentum μ
-b ← μ·b + (1−τ)·g         (later)        τ = dampening
-g ← g + μ·b  (nesterov)   or   g ← b
-θ ← θ − η·g
+    g ← sign·g + λ·θ                         sign = −1 to maximize; λ L2 weight decay
+    b ← g                     (first step)   with momentum μ
+    b ← μ·b + (1−τ)·g         (later)        τ = dampening
+    g ← g + μ·b  (nesterov)   or   g ← b
+    θ ← θ − η·g
+
+The momentum buffer is an optional argument (``None`` without momentum); the scalars
+arrive packed in one array ``hyper`` of the parameter's dtype (``HYPER_LAYOUT``), with
+the switches as loop-invariant tests on their values, for the reasons given in
+``kernels/rmsprop.py`` (one argument instead of seven, and an option that is off costs
+nothing).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ._common import effective_grad
 from ._jit import jit
+
+#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+HYPER_LAYOUT = (
+    "lr",  # η
+    "momentum",  # μ (used only when a momentum buffer is passed)
+    "one_minus_dampening",  # 1 − τ
+    "nesterov",  # 1 for Nesterov momentum, else 0
+    "first_step",  # 1 on the buffer's first step (b ← g), else 0
+    "weight_decay",  # λ, or 0
+    "grad_sign",  # −1 to maximize, else 1
+)
 
 
 @jit
@@ -20,28 +36,27 @@ def sgd_update(  # type: ignore[no-untyped-def]
     param: np.ndarray,
     grad: np.ndarray,
     momentum_buffer,  # np.ndarray | None: momentum
-    lr,
-    momentum,
-    one_minus_dampening,
-    nesterov: bool,
-    first_step: bool,
-    weight_decay,  # λ | None
-    grad_sign,
+    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
 ) -> None:
-    """Update ``param`` (and its momentum buffer) in place."""
+    """Update ``param`` (and its momentum buffer) in place (arrays C-contiguous, like ``param``)."""
+    lr, momentum, one_minus_dampening, nesterov, first_step = hyper[0:5]
+    weight_decay, grad_sign = hyper[5:7]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
+    if momentum_buffer is not None:
+        b_flat = momentum_buffer.reshape(n)
     for i in range(n):
-        g = effective_grad(grad_flat[i], theta[i], grad_sign, weight_decay)
+        g = grad_sign * grad_flat[i]
+        if weight_decay != 0:
+            g = g + weight_decay * theta[i]
         if momentum_buffer is not None:
-            b_flat = momentum_buffer.reshape(n)
-            if first_step:
+            if first_step != 0:
                 b = g
             else:
                 b = momentum * b_flat[i] + one_minus_dampening * g
             b_flat[i] = b
-            if nesterov:
+            if nesterov != 0:
                 g = g + momentum * b
             else:
                 g = b

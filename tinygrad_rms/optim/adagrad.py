@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..kernels import adagrad_update
+from ..kernels.adagrad import HYPER_LAYOUT
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
@@ -78,8 +79,11 @@ class Adagrad(Optimizer):
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
 
-    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
-        adagrad(params, grads, states, **hyper)
+    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
+        return _Plan(hyper)
+
+    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
+        _apply(params, grads, states, plan)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η_t / (√S + ε) elementwise: what the last step multiplied ``g`` by (for plots)."""
@@ -89,8 +93,7 @@ class Adagrad(Optimizer):
             )
         group = self._group_of(p)
         state = self.state[p]
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        return clr / (np.sqrt(state["sum"]) + group["eps"])
+        return _decayed_lr(group, state["step"]) / (np.sqrt(state["sum"]) + group["eps"])
 
 
 def adagrad(
@@ -105,18 +108,76 @@ def adagrad(
     eps: float,
     maximize: bool,
 ) -> None:
-    """Functional Adagrad: update ``params`` and their ``sum`` state in place."""
-    del initial_accumulator_value  # used where the state is created
+    """Functional Adagrad: update ``params`` and their ``sum`` state in place.
+
+    ``states[i]`` holds ``step`` and ``sum`` shaped like ``params[i]``; ``step`` is
+    advanced.  ``initial_accumulator_value`` only matters where the state is created.
+    ``Adagrad.step`` runs this same code, with the ``_Plan`` kept between steps.
+    """
+    hyper = dict(
+        lr=lr,
+        lr_decay=lr_decay,
+        weight_decay=weight_decay,
+        initial_accumulator_value=initial_accumulator_value,
+        eps=eps,
+        maximize=maximize,
+    )
+    _apply(params, grads, states, _Plan(hyper))
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
     for theta, g, state in zip(params, grads, states, strict=True):
-        t = theta.dtype.type
         state["step"] += 1
-        clr = lr / (1 + (state["step"] - 1) * lr_decay)
-        adagrad_update(
-            theta,
-            g,
-            state["sum"],
-            t(clr),
-            t(eps),
-            t(weight_decay) if weight_decay != 0 else None,
-            t(-1 if maximize else 1),
-        )
+        adagrad_update(theta, g, state["sum"], plan.kernel_hyper(theta.dtype, state["step"]))
+
+
+_LR_T = HYPER_LAYOUT.index("lr_t")
+
+
+class _Plan:
+    """One set of hyperparameters turned into the kernel's arguments, once.
+
+    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
+    built on first use and reused; only lr decay, whose η_t depends on each parameter's
+    step, fills in a copy.
+    """
+
+    __slots__ = ("_by_dtype", "_hyper", "lr_decay")
+
+    def __init__(self, hyper: dict[str, Any]) -> None:
+        self._hyper = hyper
+        self.lr_decay = hyper["lr_decay"] != 0
+        self._by_dtype: dict[np.dtype, np.ndarray] = {}
+
+    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
+        vector = self._by_dtype.get(dtype)
+        if vector is None:
+            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
+        if self.lr_decay:
+            vector = vector.copy()
+            vector[_LR_T] = _decayed_lr(self._hyper, step)
+        return vector
+
+
+def _decayed_lr(hyper: dict[str, Any], step: int) -> float:
+    """η_t = η / (1 + (t−1)·lr_decay); without decay, η at every step."""
+    return hyper["lr"] / (1 + (step - 1) * hyper["lr_decay"])
+
+
+def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
+    """The hyperparameters as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``.
+
+    η_t holds step 1's value, which is every step's without lr decay.
+    """
+    values = {
+        "lr_t": _decayed_lr(hyper, 1),
+        "eps": hyper["eps"],
+        "weight_decay": hyper["weight_decay"],
+        "grad_sign": -1 if hyper["maximize"] else 1,
+    }
+    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)

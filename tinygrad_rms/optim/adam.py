@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..kernels import adam_update
+from ..kernels.adam import HYPER_LAYOUT
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
@@ -80,17 +81,14 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """The moments; the amsgrad maximum appears on the first step with amsgrad on."""
         return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
 
-    def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        """``p``'s state; the amsgrad maximum appears when amsgrad is (or is turned) on."""
-        state = super()._state_for(p, group)
-        if group["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = np.zeros_like(p.data)
-        return state
+    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
+        return _Plan(hyper)
 
-    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
-        adam(params, grads, states, **hyper)
+    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
+        _apply(params, grads, states, plan)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """(η/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) elementwise, after a step (for plots).
@@ -149,29 +147,99 @@ def adam(
     maximize: bool,
     decoupled_weight_decay: bool,
 ) -> None:
-    """Functional Adam/AdamW: update ``params`` and their moment buffers in place."""
-    beta1, beta2 = betas
+    """Functional Adam/AdamW: update ``params`` and their moment buffers in place.
+
+    ``states[i]`` holds ``step``, ``exp_avg`` and ``exp_avg_sq`` shaped like ``params[i]``
+    (``max_exp_avg_sq`` with amsgrad is created at zero if missing); ``step`` is advanced.
+    ``Adam.step`` runs this same code, with the ``_Plan`` kept between steps.
+    """
+    hyper = dict(
+        lr=lr,
+        betas=betas,
+        eps=eps,
+        weight_decay=weight_decay,
+        amsgrad=amsgrad,
+        maximize=maximize,
+        decoupled_weight_decay=decoupled_weight_decay,
+    )
+    _apply(params, grads, states, _Plan(hyper))
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
     for theta, g, state in zip(params, grads, states, strict=True):
-        t = theta.dtype.type
         state["step"] += 1
-        step = state["step"]
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
-        decay = weight_decay != 0
+        v_max = None
+        if plan.amsgrad:
+            v_max = state.get("max_exp_avg_sq")
+            if v_max is None:  # the first step with amsgrad on (it may be turned on later)
+                v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
         adam_update(
             theta,
             g,
             state["exp_avg"],
             state["exp_avg_sq"],
-            state["max_exp_avg_sq"] if amsgrad else None,
-            t(lr / bias_correction1),
-            t(beta1),
-            t(1 - beta1),
-            t(beta2),
-            t(1 - beta2),
-            t(math.sqrt(bias_correction2)),
-            t(eps),
-            t(weight_decay) if decay and not decoupled_weight_decay else None,
-            t(1 - lr * weight_decay) if decay and decoupled_weight_decay else None,
-            t(-1 if maximize else 1),
+            v_max,
+            plan.kernel_hyper(theta.dtype, state["step"]),
         )
+
+
+_STEP_SIZE = HYPER_LAYOUT.index("step_size")
+_BIAS_CORRECTION2_SQRT = HYPER_LAYOUT.index("bias_correction2_sqrt")
+
+
+class _Plan:
+    """One set of hyperparameters turned into the kernel's arguments, once.
+
+    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
+    built on first use and reused; the bias corrections, which depend on each
+    parameter's step, are filled in a copy.
+    """
+
+    __slots__ = ("_by_dtype", "_hyper", "amsgrad")
+
+    def __init__(self, hyper: dict[str, Any]) -> None:
+        self._hyper = hyper
+        self.amsgrad = bool(hyper["amsgrad"])
+        self._by_dtype: dict[np.dtype, np.ndarray] = {}
+
+    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
+        vector = self._by_dtype.get(dtype)
+        if vector is None:
+            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
+        vector = vector.copy()
+        vector[_STEP_SIZE], vector[_BIAS_CORRECTION2_SQRT] = _bias_corrected(self._hyper, step)
+        return vector
+
+
+def _bias_corrected(hyper: dict[str, Any], step: int) -> tuple[float, float]:
+    """η/c₁ and √c₂ at ``step``, with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ."""
+    beta1, beta2 = hyper["betas"]
+    return hyper["lr"] / (1 - beta1**step), math.sqrt(1 - beta2**step)
+
+
+def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
+    """The hyperparameters as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``.
+
+    The bias-corrected entries hold step 1's values; ``_Plan.kernel_hyper`` replaces them.
+    """
+    lr, (beta1, beta2), wd = hyper["lr"], hyper["betas"], hyper["weight_decay"]
+    decoupled = hyper["decoupled_weight_decay"]
+    step_size, bias_correction2_sqrt = _bias_corrected(hyper, 1)
+    values = {
+        "step_size": step_size,
+        "beta1": beta1,
+        "one_minus_beta1": 1 - beta1,
+        "beta2": beta2,
+        "one_minus_beta2": 1 - beta2,
+        "bias_correction2_sqrt": bias_correction2_sqrt,
+        "eps": hyper["eps"],
+        "weight_decay": 0 if decoupled else wd,
+        "decay_factor": 1 - lr * wd if decoupled else 1,
+        "grad_sign": -1 if hyper["maximize"] else 1,
+    }
+    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)

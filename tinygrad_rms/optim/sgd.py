@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..kernels import sgd_update
+from ..kernels.sgd import HYPER_LAYOUT
 from ..tensor import Tensor
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
@@ -72,8 +73,11 @@ class SGD(Optimizer):
     def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
         return {}
 
-    def _update(self, params, grads, states, hyper):  # type: ignore[no-untyped-def]
-        sgd(params, grads, states, **hyper)
+    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
+        return _Plan(hyper)
+
+    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
+        _apply(params, grads, states, plan)
 
 
 def sgd(
@@ -88,25 +92,74 @@ def sgd(
     nesterov: bool,
     maximize: bool,
 ) -> None:
-    """Functional SGD: update ``params`` (and ``momentum_buffer`` in ``states``) in place."""
+    """Functional SGD: update ``params`` (and ``momentum_buffer`` in ``states``) in place.
+
+    ``SGD.step`` runs this same code, with the ``_Plan`` kept between steps.
+    """
+    hyper = dict(
+        lr=lr,
+        momentum=momentum,
+        dampening=dampening,
+        weight_decay=weight_decay,
+        nesterov=nesterov,
+        maximize=maximize,
+    )
+    _apply(params, grads, states, _Plan(hyper))
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
     for theta, g, state in zip(params, grads, states, strict=True):
-        t = theta.dtype.type
         buf = None
         first = False
-        if momentum > 0:
+        if plan.momentum:
             buf = state.get("momentum_buffer")
             first = buf is None
-            if first:
+            if first:  # the first step sets the buffer to g
                 buf = state["momentum_buffer"] = np.empty_like(theta)
-        sgd_update(
-            theta,
-            g,
-            buf,
-            t(lr),
-            t(momentum),
-            t(1 - dampening),
-            bool(nesterov),
-            first,
-            t(weight_decay) if weight_decay != 0 else None,
-            t(-1 if maximize else 1),
-        )
+        sgd_update(theta, g, buf, plan.kernel_hyper(theta.dtype, first))
+
+
+_FIRST_STEP = HYPER_LAYOUT.index("first_step")
+
+
+class _Plan:
+    """One set of hyperparameters turned into the kernel's arguments, once.
+
+    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
+    built on first use and reused; only a momentum buffer's first step fills in a copy.
+    """
+
+    __slots__ = ("_by_dtype", "_hyper", "momentum")
+
+    def __init__(self, hyper: dict[str, Any]) -> None:
+        self._hyper = hyper
+        self.momentum = hyper["momentum"] > 0
+        self._by_dtype: dict[np.dtype, np.ndarray] = {}
+
+    def kernel_hyper(self, dtype: np.dtype, first_step: bool) -> np.ndarray:
+        vector = self._by_dtype.get(dtype)
+        if vector is None:
+            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
+        if first_step:
+            vector = vector.copy()
+            vector[_FIRST_STEP] = 1
+        return vector
+
+
+def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
+    """The hyperparameters as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``."""
+    values = {
+        "lr": hyper["lr"],
+        "momentum": hyper["momentum"],
+        "one_minus_dampening": 1 - hyper["dampening"],
+        "nesterov": 1 if hyper["nesterov"] else 0,
+        "first_step": 0,
+        "weight_decay": hyper["weight_decay"],
+        "grad_sign": -1 if hyper["maximize"] else 1,
+    }
+    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)
