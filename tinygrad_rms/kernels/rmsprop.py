@@ -74,6 +74,10 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     v = square_avg.reshape(n)
+    if grad_avg is not None:
+        ga_flat = grad_avg.reshape(n)
+    if momentum_buffer is not None:
+        m_flat = momentum_buffer.reshape(n)
     for i in prange(n):  # a plain range loop, except in rmsprop_update_parallel
         if decoupled_decay != 0:
             theta[i] = theta[i] - theta[i] * decoupled_decay
@@ -84,18 +88,16 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
         v[i] = v_i
         s = v_i if bias_correction == 1 else v_i / bias_correction
         if grad_avg is not None:
-            ga_flat = grad_avg.reshape(n)
-            # torch.lerp's two-sided form of ḡ + (1−α)(g − ḡ)
-            if one_minus_alpha < 0.5:
-                ga = ga_flat[i] + one_minus_alpha * (g - ga_flat[i])
-            else:
-                ga = g - (g - ga_flat[i]) * lerp_complement
+            # torch.lerp's two-sided form of ḡ + (1−α)(g − ḡ): both sides, then a select
+            # (a fourth loop-invariant branch here would stop the loop vectorising)
+            ga_low = ga_flat[i] + one_minus_alpha * (g - ga_flat[i])
+            ga_high = g - (g - ga_flat[i]) * lerp_complement
+            ga = ga_low if one_minus_alpha < 0.5 else ga_high
             ga_flat[i] = ga
             ga_hat = ga if bias_correction == 1 else ga / bias_correction
             s = s - ga_hat * ga_hat
         denom = np.sqrt(s + eps_in) + eps_out
         if momentum_buffer is not None:
-            m_flat = momentum_buffer.reshape(n)
             m = momentum * m_flat[i] + lr_in * g / denom
             m_flat[i] = m
             if nesterov != 0:
@@ -104,7 +106,6 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
                 theta[i] = theta[i] - lr_out * m
         else:
             theta[i] = theta[i] - lr_in * lr_out * g / denom
-
 
 #: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
 rmsprop_update_parallel = jit_parallel(rmsprop_update)
