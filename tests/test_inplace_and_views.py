@@ -412,3 +412,27 @@ def test_inplace_with_a_grad_requiring_operand_does_not_lose_its_gradient(name) 
         return  # refusing is acceptable; silently dropping the path is not
     # d/dw of 3 * sum(2w) + sum(w) is 7 for every variant above
     np.testing.assert_allclose(w.grad.data, [7.0, 7.0], rtol=1e-15)
+
+
+def test_changes_elsewhere_do_not_stop_backward_but_changes_to_an_input_do() -> None:
+    # Each in-place change bumps one global count that ops record; backward must then look
+    # at the graph's own tensors, not refuse because *something* changed.
+    w = grad_leaf([1.0, 2.0])
+    x = tg.tensor([3.0, 4.0], dtype=F64)
+    loss = (w * x).sum()
+    unrelated = tg.tensor([0.0], dtype=F64)
+    unrelated.add_(1)  # after the forward, on a tensor the graph never saw
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0, 4.0])  # d/dw Σ w·x = x
+
+    loss = (w * x).sum()
+    unrelated.add_(1)
+    x.mul_(2)  # an input of the graph, changed after the op that saved it
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+    x_view = x[0:1]  # a view shares its base's version
+    loss = (w[0:1] * x_view).sum()
+    x.add_(1)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()

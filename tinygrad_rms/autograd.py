@@ -48,17 +48,22 @@ _mode = _GradMode()
 #: op that uses them, so newest-first is a valid order for the backward walk.
 sequence = itertools.count()
 
-#: How many in-place changes any tensor has seen (``bump_versions``).  Ops record it, so
-#: backward can tell in one comparison that nothing was modified since the forward.
+#: How many in-place changes there have been, to any tensor (``bump_versions``).  An op
+#: records the count when it runs (``_made_at``); each tensor's ``_vc`` holds its version
+#: and the count at its own last change.  So backward can tell that nothing at all has
+#: changed since an op ran with one comparison, and which input did with one per input.
 _mutations = [0]
 
 
 def bump_versions(tensors: Any) -> None:
     """Mark ``tensors`` as changed in place: graphs that saw the old values must not
     backward through them (see ``_check_versions``)."""
-    for t in tensors:
-        t._vc[0] += 1
     _mutations[0] += 1
+    now = _mutations[0]
+    for t in tensors:
+        vc = t._vc  # [version, count at the last change], shared by views
+        vc[0] += 1
+        vc[1] = now
 
 
 def is_grad_enabled() -> bool:
@@ -204,20 +209,20 @@ def _accumulate_leaf(leaf: Any, grad: np.ndarray, owned: bool = False) -> None:
 def _check_versions(node: Any) -> None:
     """Refuse to use an op's output or inputs that were changed in place after the op ran.
 
-    Conservative: every input is checked, also for ops that saved nothing of it.  When no
-    tensor at all has been changed in place since the op ran (the usual case: forward,
-    then backward, then the optimizer's step), one comparison settles it.
+    Conservative: every input is checked, also for ops that saved nothing of it.  In the
+    usual loop (forward, backward, then the optimizer's step) nothing at all has changed
+    in place since the op ran, and one comparison settles it.
     """
-    seen = node._versions  # (mutations, own version, *inputs' versions) when made
-    if not seen or seen[0] == _mutations[0]:  # freed (its backward will say so) or untouched
+    made_at = node._made_at
+    if made_at == _mutations[0] or made_at < 0:  # untouched, or freed (backward will say)
         return
-    for t, v in zip((node, *node._parents), seen[1:], strict=True):
-        if t._vc[0] != v:
+    for t in (node, *node._parents):
+        if t._vc[1] > made_at:
             raise RuntimeError(
                 f"one of the tensors needed to compute the gradient of {node._op} (shape "
-                f"{t.shape}) has been modified by an in-place operation: it is at version "
-                f"{t._vc[0]}, expected version {v}. Compute the graph again after "
-                "the change (e.g. call optimizer.step() after backward(), not before)."
+                f"{t.shape}) has been modified by an in-place operation since that op ran "
+                f"(it is now at version {t._vc[0]}). Compute the graph again after the "
+                "change (e.g. call optimizer.step() after backward(), not before)."
             )
 
 
@@ -270,7 +275,7 @@ def backward(root: Any, grad: np.ndarray, retain_graph: bool = False) -> None:
                 pending[key] = pg
                 heappush(heap, (-parent._seq, parent))
         if not retain_graph:
-            node._parents, node._versions = (), ()
+            node._parents, node._made_at = (), -1
             node._backward = _freed_backward
 
 

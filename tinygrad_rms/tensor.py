@@ -142,12 +142,12 @@ class Tensor:
     __slots__ = (
         "__weakref__",
         "_backward",
+        "_made_at",
         "_op",
         "_parents",
         "_seq",
         "_site",
         "_vc",
-        "_versions",
         "data",
         "grad",
         "name",
@@ -162,9 +162,10 @@ class Tensor:
         self._parents: tuple[Tensor, ...] = ()
         self._backward: Backward | None = None
         self._op: str | None = None
-        self._vc = [0]  # version counter, shared by views of the same memory
+        self._vc = [0, 0]  # version, and autograd's mutation count at the last change;
+        # shared by views of the same memory
         self._site: str | None = None  # file:line of creation, kept in anomaly mode
-        self._versions: tuple[int, ...] = ()  # own and inputs' versions when made
+        self._made_at = -1  # autograd's mutation count when the op that made it ran
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -175,7 +176,7 @@ class Tensor:
         """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast path."""
         t = Tensor.__new__(Tensor)
         t.data, t.grad, t.name, t.requires_grad = data, None, None, False
-        t._parents, t._backward, t._op, t._vc, t._versions = (), None, None, [0], ()
+        t._parents, t._backward, t._op, t._vc, t._made_at = (), None, None, [0, 0], -1
         t._site = None
         return t
 
@@ -188,19 +189,16 @@ class Tensor:
                 if np.may_share_memory(out.data, p.data):
                     out._vc = p._vc
                     break
-        if autograd._mode.anomaly:
+        mode = autograd._mode
+        if mode.anomaly:
             out._site = autograd.check_finite_output(op, out.data)
-        if autograd._mode.enabled:
+        if mode.enabled:
             for p in parents:
                 if p.requires_grad:
                     out.requires_grad = True
                     out._parents, out._backward, out._op = parents, backward, op
                     out._seq = next(autograd.sequence)
-                    out._versions = (
-                        autograd._mutations[0],
-                        out._vc[0],
-                        *[q._vc[0] for q in parents],
-                    )
+                    out._made_at = autograd._mutations[0]
                     break
         return out
 
