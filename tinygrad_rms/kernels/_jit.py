@@ -26,6 +26,7 @@ tensors.  With ``NUMBA_DISABLE_JIT=1`` the kernels run as plain Python (``prange
 from __future__ import annotations
 
 import threading
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -53,5 +54,15 @@ def jit(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def jit_parallel(kernel: Callable[..., Any]) -> Callable[..., Any]:
-    """A copy of ``kernel`` (made by ``jit``) whose ``prange`` loop runs on all threads."""
-    return numba.njit(**OPTIONS, parallel=True)(getattr(kernel, "py_func", kernel))
+    """A copy of ``kernel`` (made by ``jit``) whose ``prange`` loop runs on all threads.
+
+    The copy is a new function object named ``<name>_parallel``: Numba's disk cache is
+    keyed by the function's name and argument types, not by ``parallel``, so under the
+    same name one variant would load the other's cached machine code.
+    """
+    fn = getattr(kernel, "py_func", kernel)
+    name = fn.__name__ + "_parallel"
+    copy = types.FunctionType(fn.__code__, fn.__globals__, name, fn.__defaults__, fn.__closure__)
+    copy.__qualname__ = fn.__qualname__ + "_parallel"
+    copy.__module__, copy.__doc__ = fn.__module__, fn.__doc__
+    return numba.njit(**OPTIONS, parallel=True)(copy)
