@@ -7,6 +7,7 @@ import ast
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import tinygrad_rms.kernels as kernels
 from tinygrad_rms.kernels import _jit
@@ -75,21 +76,48 @@ def test_every_public_kernel_is_compiled_through_the_jit_helper():
             assert ast.unparse(assigned) == f"jit_parallel({serial})", name
 
 
-def test_parallel_copies_give_the_serial_results_bit_for_bit():
+# Per kernel: its state buffers made from (θ, g), and every option on in its HYPER_LAYOUT.
+EVERYTHING_ON = {
+    # v, ḡ, m; centered, Nesterov momentum, both decays, bias correction, ε and η on both
+    # sides of the root and the buffer, maximize
+    "rmsprop": (
+        lambda theta, g: (np.abs(g), g / 3, g / 5),
+        [0.9, 0.1, 0.9, 1e-8, 1e-8, 0.3, 0.5, 0.01, 0.9, 1, 1e-3, 1e-4, -1],
+    ),
+    # b; momentum (a later step), dampening, Nesterov, weight decay, maximize
+    "sgd": (lambda theta, g: (g / 5,), [0.01, 0.9, 0.8, 1, 0, 1e-3, -1]),
+    # m, v, v̂ (|θ| lies on either side of |g|, so max(v̂, v) takes both branches); amsgrad,
+    # coupled and decoupled decay, maximize
+    "adam": (
+        lambda theta, g: (g / 3, np.abs(g), np.abs(theta)),
+        [0.01, 0.9, 0.1, 0.999, 0.001, 0.3, 1e-8, 1e-3, 0.9999, -1],
+    ),
+    # S; weight decay, maximize
+    "adagrad": (lambda theta, g: (np.abs(g),), [0.01, 1e-10, 1e-3, -1]),
+}
+
+
+def test_every_parallel_copy_is_tested():
+    parallel = {n.removesuffix("_update_parallel") for n in kernels.__all__ if "_parallel" in n}
+    assert parallel == set(EVERYTHING_ON)
+
+
+@pytest.mark.parametrize("name", EVERYTHING_ON)
+def test_parallel_copies_give_the_serial_results_bit_for_bit(name):
+    make_buffers, values = EVERYTHING_ON[name]
     rng = np.random.default_rng(5)
     n = kernels.PARALLEL_MIN_SIZE + 1001
     theta = rng.standard_normal(n, dtype=np.float32)
     grad = rng.standard_normal(n, dtype=np.float32)
-    buffers = (np.abs(grad), grad / 3, grad / 5)  # v, ḡ, m
-    # HYPER_LAYOUT: centered, Nesterov momentum 0.9 and coupled decay 1e-3 all on
-    hyper = np.array([0.9, 0.1, 0.9, 0, 1e-8, 1, 1, 0.01, 0.9, 1, 1e-3, 0, 1], np.float32)
+    hyper = np.array(values, np.float32)
     outs = []
-    for kernel in (kernels.rmsprop_update, kernels.rmsprop_update_parallel):
-        arrays = [a.copy() for a in (theta, *buffers)]
+    for kernel in (getattr(kernels, f"{name}_update"), getattr(kernels, f"{name}_update_parallel")):
+        arrays = [a.copy() for a in (theta, *make_buffers(theta, grad))]
         kernel(arrays[0], grad, *arrays[1:], hyper)
         outs.append(arrays)
     for serial, parallel in zip(*outs, strict=True):
         assert np.array_equal(serial, parallel)
+    assert not np.array_equal(outs[0][0], theta)  # the kernels did update θ
 
 
 def test_dependencies_point_one_way():

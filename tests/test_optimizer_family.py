@@ -23,6 +23,8 @@ constant (β₁ in lerp's second branch) was checked to fail both dtypes.
 
 from __future__ import annotations
 
+import copy
+import importlib
 import json
 import re
 from typing import Any
@@ -34,6 +36,7 @@ import pytest
 
 import tinygrad_rms as tg
 from tinygrad_rms import optim
+from tinygrad_rms.kernels import PARALLEL_MIN_SIZE
 
 FAM = fixture_util.generator("make_family_fixtures")  # settings only: it imports torch lazily
 DATA = fixture_util.arrays("family_torch.npz")
@@ -220,6 +223,33 @@ def test_adamw_is_adam_with_decoupled_decay():
         assert np.max(np.abs(x - z)) > 1e-4  # coupled L2 is a different algorithm
 
 
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+def test_amsgrad_turned_on_mid_training(name):
+    """A parameter whose state began without amsgrad gets ``max_exp_avg_sq`` on the first
+    step with it on, starting from zero as the transcription's does, and then follows it."""
+    kwargs = {"lr": 0.05, "betas": (0.8, 0.9), "weight_decay": 0.1, "maximize": True}
+    rng = np.random.default_rng(23)
+    x0 = rng.standard_normal((3, 4))
+    p = tg.Tensor(x0.copy(), requires_grad=True)
+    opt = getattr(optim, name)([p], **kwargs)
+    ref, ref_state = x0.copy(), {}
+    plain, plain_state = x0.copy(), {}  # the same stream without amsgrad, to show it matters
+    for t in range(10):
+        amsgrad = t >= 4
+        opt.param_groups[0]["amsgrad"] = amsgrad
+        g = rng.standard_normal((3, 4)) * (0.5 if amsgrad else 2.0) ** t  # v falls: max bites
+        p.grad = tg.Tensor(g)
+        opt.step()
+        ref = NAIVE[name](ref, g, ref_state, amsgrad=amsgrad, **kwargs)
+        plain = NAIVE[name](plain, g, plain_state, amsgrad=False, **kwargs)
+        assert ("max_exp_avg_sq" in opt.state[p]) == amsgrad
+        np.testing.assert_allclose(p.data, ref, rtol=1e-12, atol=1e-14)
+    assert opt.state[p]["step"] == ref_state["step"] == 10
+    for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
+        assert_state_close(opt.state[p][key], ref_state[key], "float64", key)
+    assert np.max(np.abs(ref - plain)) > 1e-3
+
+
 # ----------------------------------------------------------------------------- validation
 VALIDATION = [
     ("SGD", {"lr": -1}, "Invalid learning rate: -1"),
@@ -334,6 +364,105 @@ def test_parameters_without_grad_are_skipped(name, kwargs, reference):
         np.testing.assert_array_equal(opt.state[c]["sum"], np.zeros_like(init[2]))
     if "step" in opt.state[a]:
         assert (opt.state[a]["step"], opt.state[b]["step"]) == (12, 6)
+
+
+# ----------------------------------------------------------------------------- large tensors
+#: Every option the kernel has a branch for, on (Nesterov needs dampening 0).
+EVERYTHING_ON = {
+    "SGD": {"lr": 0.05, "momentum": 0.9, "weight_decay": 0.1, "nesterov": True, "maximize": True},
+    "Adagrad": {
+        "lr": 0.1,
+        "lr_decay": 0.1,
+        "weight_decay": 0.1,
+        "initial_accumulator_value": 0.5,
+        "maximize": True,
+    },
+    "Adam": {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True, "maximize": True},
+    "AdamW": {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True, "maximize": True},
+}
+
+
+@pytest.mark.parametrize("name", EVERYTHING_ON)
+def test_large_tensors_take_the_parallel_kernel_and_match(name, monkeypatch):
+    """One parameter on each side of PARALLEL_MIN_SIZE, 3 steps (cheap without the JIT)."""
+    module = importlib.import_module(getattr(optim, name).__module__)  # AdamW's is adam's
+    parallel, launches = module._update_parallel, []
+
+    def counted(*args):
+        launches.append(args[0].size)
+        parallel(*args)
+
+    monkeypatch.setattr(module, "_update_parallel", counted)
+    kwargs = EVERYTHING_ON[name]
+    rng = np.random.default_rng(31)
+    shapes = [(PARALLEL_MIN_SIZE + 5,), (7,)]
+    init = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    params = [tg.Tensor(x.copy(), requires_grad=True) for x in init]
+    opt = getattr(optim, name)(params, **kwargs)
+    grads = [rng.standard_normal((3, *s)).astype(np.float32) for s in shapes]
+    for t in range(3):
+        for p, g in zip(params, grads, strict=True):
+            p.grad = tg.Tensor(g[t])
+        opt.step()
+    assert launches == [PARALLEL_MIN_SIZE + 5] * 3
+    ref, _ = run_naive(name, kwargs, init, grads)
+    assert_traj_close([p.data for p in params], [r[-1] for r in ref], "float32")
+
+
+# ----------------------------------------------------------------------------- functional forms
+#: Per functional form: its keyword arguments (every option that has state on) and the
+#: buffers of a state that has taken some steps.
+FUNCTIONAL = {
+    "sgd": (
+        dict(lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False),
+        ("momentum_buffer",),
+    ),
+    "adagrad": (
+        dict(lr=0.1, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10),
+        ("sum",),
+    ),
+    "adam": (
+        dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=True),
+        ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    ),
+    "rmsprop": (
+        dict(lr=0.1, alpha=0.9, eps=1e-8, weight_decay=0.0, momentum=0.9, centered=True),
+        ("square_avg", "grad_avg", "momentum_buffer"),
+    ),
+}
+
+
+@pytest.mark.parametrize("short", ["grads", "states", "params"])
+@pytest.mark.parametrize("name", FUNCTIONAL)
+def test_functional_forms_refuse_lists_of_different_lengths_and_change_nothing(name, short):
+    rng = np.random.default_rng(43)
+    params = [rng.standard_normal(4), rng.standard_normal(3)]
+    grads = [np.ones(4), np.ones(3)]
+    options, buffers = FUNCTIONAL[name]
+    kwargs = {**options, "maximize": False}
+    if name == "adam":
+        kwargs["decoupled_weight_decay"] = False
+    states = [{"step": 2, **{b: rng.uniform(0.4, 0.6, x.shape) for b in buffers}} for x in params]
+    if name == "sgd":  # PyTorch's SGD keeps no step count
+        for state in states:
+            del state["step"]
+    params0 = [x.copy() for x in params]
+    states0 = copy.deepcopy(states)
+    lists = {"params": params, "grads": grads, "states": states}
+    lists[short] = lists[short][:1]  # the first pair alone could be updated: it must not be
+    n = {k: len(v) for k, v in lists.items()}
+    message = f"{name}: got {n['params']} params, {n['grads']} grads and {n['states']} states"
+    with pytest.raises(ValueError, match=f"^{re.escape(message)}$"):
+        getattr(optim, name)(lists["params"], lists["grads"], lists["states"], **kwargs)
+    for x, x0 in zip(params, params0, strict=True):
+        np.testing.assert_array_equal(x, x0)
+    for state, state0 in zip(states, states0, strict=True):
+        assert state.keys() == state0.keys()
+        for key, value in state.items():
+            np.testing.assert_array_equal(value, state0[key])
+    # the same call with equal lengths does update: the refusal above was the length check
+    getattr(optim, name)(params, grads, states, **kwargs)
+    assert not np.array_equal(params[0], params0[0])
 
 
 # ----------------------------------------------------------------------------- step sizes

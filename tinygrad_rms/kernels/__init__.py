@@ -9,17 +9,20 @@ place; ``*_parallel`` copies split the loop across threads for large tensors (at
 """
 
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch
-from .adagrad import adagrad_update
-from .adam import adam_update
+from .adagrad import adagrad_update, adagrad_update_parallel
+from .adam import adam_update, adam_update_parallel
 from .rmsprop import rmsprop_update, rmsprop_update_parallel
-from .sgd import sgd_update
+from .sgd import sgd_update, sgd_update_parallel
 
 __all__ = [
     "PARALLEL_MIN_SIZE",
     "adagrad_update",
+    "adagrad_update_parallel",
     "adam_update",
+    "adam_update_parallel",
     "parallel_launch",
     "rmsprop_update",
     "rmsprop_update_parallel",
     "sgd_update",
+    "sgd_update_parallel",
 ]

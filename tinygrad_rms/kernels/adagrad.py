@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, jit_parallel, prange
 
 #: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
 HYPER_LAYOUT = (
@@ -41,10 +41,14 @@ def adagrad_update(  # type: ignore[no-untyped-def]
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)
     total = state_sum.reshape(n)
-    for i in range(n):
+    for i in prange(n):  # a plain range loop, except in adagrad_update_parallel
         g = grad_sign * grad_flat[i]
         if weight_decay != 0:
             g = g + weight_decay * theta[i]
         s = total[i] + g * g
         total[i] = s
         theta[i] = theta[i] - lr_t * g / (np.sqrt(s) + eps)
+
+
+#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+adagrad_update_parallel = jit_parallel(adagrad_update)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, jit_parallel, prange
 
 #: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
 HYPER_LAYOUT = (
@@ -58,7 +58,7 @@ def adam_update(  # type: ignore[no-untyped-def]
     v = exp_avg_sq.reshape(n)
     if max_exp_avg_sq is not None:
         v_max = max_exp_avg_sq.reshape(n)
-    for i in range(n):
+    for i in prange(n):  # a plain range loop, except in adam_update_parallel
         if decay_factor != 1:
             theta[i] = theta[i] * decay_factor
         g = grad_sign * grad_flat[i]
@@ -76,3 +76,7 @@ def adam_update(  # type: ignore[no-untyped-def]
             v_max[i] = v_i
         denom = np.sqrt(v_i) / bias_correction2_sqrt + eps
         theta[i] = theta[i] - step_size * m_i / denom
+
+
+#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+adam_update_parallel = jit_parallel(adam_update)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._jit import jit
+from ._jit import jit, jit_parallel, prange
 
 #: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
 HYPER_LAYOUT = (
@@ -46,7 +46,7 @@ def sgd_update(  # type: ignore[no-untyped-def]
     grad_flat = grad.reshape(n)
     if momentum_buffer is not None:
         b_flat = momentum_buffer.reshape(n)
-    for i in range(n):
+    for i in prange(n):  # a plain range loop, except in sgd_update_parallel
         g = grad_sign * grad_flat[i]
         if weight_decay != 0:
             g = g + weight_decay * theta[i]
@@ -61,3 +61,7 @@ def sgd_update(  # type: ignore[no-untyped-def]
             else:
                 g = b
         theta[i] = theta[i] - lr * g
+
+
+#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+sgd_update_parallel = jit_parallel(sgd_update)

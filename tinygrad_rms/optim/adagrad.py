@@ -13,9 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import adagrad_update
+from ..kernels import PARALLEL_MIN_SIZE, adagrad_update, adagrad_update_parallel
 from ..kernels.adagrad import HYPER_LAYOUT
 from ..tensor import Tensor
+from ._plan import KernelPlan, check_lengths, locked
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
@@ -122,6 +123,7 @@ def adagrad(
         eps=eps,
         maximize=maximize,
     )
+    check_lengths("adagrad", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -131,53 +133,47 @@ def _apply(
     states: Sequence[dict[str, Any]],
     plan: _Plan,
 ) -> None:
-    for theta, g, state in zip(params, grads, states, strict=True):
-        state["step"] += 1
-        adagrad_update(theta, g, state["sum"], plan.kernel_hyper(theta.dtype, state["step"]))
+    """The update itself, shared by ``Adagrad.step`` and ``adagrad`` (equal-length lists).
 
+    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    """
+    kernel_hyper = plan.kernel_hyper
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        step = state["step"] = state["step"] + 1
+        (adagrad_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(
+            theta, g, state["sum"], kernel_hyper(theta.dtype, step)
+        )
+
+
+_update_parallel = locked(adagrad_update_parallel)
 
 _LR_T = HYPER_LAYOUT.index("lr_t")
 
 
-class _Plan:
-    """One set of hyperparameters turned into the kernel's arguments, once.
+class _Plan(KernelPlan):
+    """The hyperparameters as the kernel's ``hyper`` (``HYPER_LAYOUT``); with lr decay, η_t
+    is filled in per step."""
 
-    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
-    built on first use and reused; only lr decay, whose η_t depends on each parameter's
-    step, fills in a copy.
-    """
-
-    __slots__ = ("_by_dtype", "_hyper", "lr_decay")
+    __slots__ = ()
+    LAYOUT = HYPER_LAYOUT
 
     def __init__(self, hyper: dict[str, Any]) -> None:
-        self._hyper = hyper
-        self.lr_decay = hyper["lr_decay"] != 0
-        self._by_dtype: dict[np.dtype, np.ndarray] = {}
+        super().__init__(hyper, per_step=hyper["lr_decay"] != 0)
 
-    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
-        vector = self._by_dtype.get(dtype)
-        if vector is None:
-            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
-        if self.lr_decay:
-            vector = vector.copy()
-            vector[_LR_T] = _decayed_lr(self._hyper, step)
+    def _values(self, dtype: np.dtype) -> dict[str, Any]:
+        hyper = self.hyper
+        return {
+            "lr_t": hyper["lr"],  # η_t at every step without lr decay
+            "eps": hyper["eps"],
+            "weight_decay": hyper["weight_decay"],
+            "grad_sign": -1 if hyper["maximize"] else 1,
+        }
+
+    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
+        vector[_LR_T] = _decayed_lr(self.hyper, step)
         return vector
 
 
 def _decayed_lr(hyper: dict[str, Any], step: int) -> float:
     """η_t = η / (1 + (t−1)·lr_decay); without decay, η at every step."""
     return hyper["lr"] / (1 + (step - 1) * hyper["lr_decay"])
-
-
-def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
-    """The hyperparameters as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``.
-
-    η_t holds step 1's value, which is every step's without lr decay.
-    """
-    values = {
-        "lr_t": _decayed_lr(hyper, 1),
-        "eps": hyper["eps"],
-        "weight_decay": hyper["weight_decay"],
-        "grad_sign": -1 if hyper["maximize"] else 1,
-    }
-    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)

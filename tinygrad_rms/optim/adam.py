@@ -13,9 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import adam_update
+from ..kernels import PARALLEL_MIN_SIZE, adam_update, adam_update_parallel
 from ..kernels.adam import HYPER_LAYOUT
 from ..tensor import Tensor
+from ._plan import KernelPlan, check_lengths, locked
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -162,6 +163,7 @@ def adam(
         maximize=maximize,
         decoupled_weight_decay=decoupled_weight_decay,
     )
+    check_lengths("adam", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -171,75 +173,65 @@ def _apply(
     states: Sequence[dict[str, Any]],
     plan: _Plan,
 ) -> None:
-    for theta, g, state in zip(params, grads, states, strict=True):
-        state["step"] += 1
+    """The update itself, shared by ``Adam.step`` and ``adam`` (equal-length lists).
+
+    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    """
+    amsgrad, kernel_hyper = plan.amsgrad, plan.kernel_hyper
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        step = state["step"] = state["step"] + 1
         v_max = None
-        if plan.amsgrad:
+        if amsgrad:
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # the first step with amsgrad on (it may be turned on later)
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
-        adam_update(
+        (adam_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(
             theta,
             g,
             state["exp_avg"],
             state["exp_avg_sq"],
             v_max,
-            plan.kernel_hyper(theta.dtype, state["step"]),
+            kernel_hyper(theta.dtype, step),
         )
 
+
+_update_parallel = locked(adam_update_parallel)
 
 _STEP_SIZE = HYPER_LAYOUT.index("step_size")
 _BIAS_CORRECTION2_SQRT = HYPER_LAYOUT.index("bias_correction2_sqrt")
 
 
-class _Plan:
-    """One set of hyperparameters turned into the kernel's arguments, once.
+class _Plan(KernelPlan):
+    """The hyperparameters as the kernel's ``hyper`` (``HYPER_LAYOUT``); the bias
+    corrections, which depend on a parameter's step, are filled in per step."""
 
-    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
-    built on first use and reused; the bias corrections, which depend on each
-    parameter's step, are filled in a copy.
-    """
-
-    __slots__ = ("_by_dtype", "_hyper", "amsgrad")
+    __slots__ = ("amsgrad",)
+    LAYOUT = HYPER_LAYOUT
 
     def __init__(self, hyper: dict[str, Any]) -> None:
-        self._hyper = hyper
+        super().__init__(hyper, per_step=True)
         self.amsgrad = bool(hyper["amsgrad"])
-        self._by_dtype: dict[np.dtype, np.ndarray] = {}
 
-    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
-        vector = self._by_dtype.get(dtype)
-        if vector is None:
-            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
-        vector = vector.copy()
-        vector[_STEP_SIZE], vector[_BIAS_CORRECTION2_SQRT] = _bias_corrected(self._hyper, step)
+    def _values(self, dtype: np.dtype) -> dict[str, Any]:
+        hyper = self.hyper
+        lr, (beta1, beta2), wd = hyper["lr"], hyper["betas"], hyper["weight_decay"]
+        decoupled = hyper["decoupled_weight_decay"]
+        return {
+            "step_size": math.nan,  # per step
+            "beta1": beta1,
+            "one_minus_beta1": 1 - beta1,
+            "beta2": beta2,
+            "one_minus_beta2": 1 - beta2,
+            "bias_correction2_sqrt": math.nan,  # per step
+            "eps": hyper["eps"],
+            "weight_decay": 0 if decoupled else wd,
+            "decay_factor": 1 - lr * wd if decoupled else 1,
+            "grad_sign": -1 if hyper["maximize"] else 1,
+        }
+
+    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
+        """η/c₁ and √c₂ at ``step``, with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ."""
+        beta1, beta2 = self.hyper["betas"]
+        vector[_STEP_SIZE] = self.hyper["lr"] / (1 - beta1**step)
+        vector[_BIAS_CORRECTION2_SQRT] = math.sqrt(1 - beta2**step)
         return vector
-
-
-def _bias_corrected(hyper: dict[str, Any], step: int) -> tuple[float, float]:
-    """η/c₁ and √c₂ at ``step``, with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ."""
-    beta1, beta2 = hyper["betas"]
-    return hyper["lr"] / (1 - beta1**step), math.sqrt(1 - beta2**step)
-
-
-def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
-    """The hyperparameters as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``.
-
-    The bias-corrected entries hold step 1's values; ``_Plan.kernel_hyper`` replaces them.
-    """
-    lr, (beta1, beta2), wd = hyper["lr"], hyper["betas"], hyper["weight_decay"]
-    decoupled = hyper["decoupled_weight_decay"]
-    step_size, bias_correction2_sqrt = _bias_corrected(hyper, 1)
-    values = {
-        "step_size": step_size,
-        "beta1": beta1,
-        "one_minus_beta1": 1 - beta1,
-        "beta2": beta2,
-        "one_minus_beta2": 1 - beta2,
-        "bias_correction2_sqrt": bias_correction2_sqrt,
-        "eps": hyper["eps"],
-        "weight_decay": 0 if decoupled else wd,
-        "decay_factor": 1 - lr * wd if decoupled else 1,
-        "grad_sign": -1 if hyper["maximize"] else 1,
-    }
-    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)

@@ -18,14 +18,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import (
-    PARALLEL_MIN_SIZE,
-    parallel_launch,
-    rmsprop_update,
-    rmsprop_update_parallel,
-)
+from ..kernels import PARALLEL_MIN_SIZE, rmsprop_update, rmsprop_update_parallel
 from ..kernels.rmsprop import HYPER_LAYOUT
 from ..tensor import Tensor
+from ._plan import KernelPlan, check_lengths, locked
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -266,10 +262,7 @@ def rmsprop(
         decoupled_weight_decay=decoupled_weight_decay,
         bias_correction=bias_correction,
     )
-    if not len(params) == len(grads) == len(states):
-        raise ValueError(
-            f"rmsprop: got {len(params)} params, {len(grads)} grads and {len(states)} states"
-        )
+    check_lengths("rmsprop", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -286,7 +279,7 @@ def _apply(
     centered, momentum, kernel_hyper = plan.centered, plan.momentum, plan.kernel_hyper
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
-        args = (
+        (rmsprop_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(
             theta,
             g,
             state["square_avg"],
@@ -294,11 +287,9 @@ def _apply(
             _buffer(state, "momentum_buffer", theta) if momentum else None,
             kernel_hyper(theta.dtype, step),
         )
-        if theta.size < PARALLEL_MIN_SIZE:
-            rmsprop_update(*args)
-        else:
-            with parallel_launch:
-                rmsprop_update_parallel(*args)
+
+
+_update_parallel = locked(rmsprop_update_parallel)
 
 
 def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
@@ -309,52 +300,42 @@ def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
     return buf
 
 
-class _Plan:
-    """One set of hyperparameters turned into the kernel's arguments, once.
+_BIAS_CORRECTION = HYPER_LAYOUT.index("bias_correction")
 
-    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
-    built on first use and reused, so a training step pays for no conversion; only bias
-    correction, whose c = 1 − αᵗ depends on each parameter's step, fills in a copy.
-    """
 
-    __slots__ = ("_by_dtype", "_hyper", "bias_correction", "centered", "momentum")
+class _Plan(KernelPlan):
+    """The conventions as the kernel's ``hyper`` (``HYPER_LAYOUT``); with bias correction,
+    c = 1 − αᵗ is filled in per step."""
+
+    __slots__ = ("centered", "momentum")
+    LAYOUT = HYPER_LAYOUT
 
     def __init__(self, hyper: dict[str, Any]) -> None:
-        self._hyper = hyper
+        super().__init__(hyper, per_step=bool(hyper["bias_correction"]))
         self.centered = bool(hyper["centered"])
         self.momentum = hyper["momentum"] > 0
-        self.bias_correction = bool(hyper["bias_correction"])
-        self._by_dtype: dict[np.dtype, np.ndarray] = {}
 
-    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
-        vector = self._by_dtype.get(dtype)
-        if vector is None:
-            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
-        if self.bias_correction:
-            vector = vector.copy()
-            vector[HYPER_LAYOUT.index("bias_correction")] = 1 - self._hyper["alpha"] ** step
+    def _values(self, dtype: np.dtype) -> dict[str, Any]:
+        hyper, t = self.hyper, dtype.type
+        lr, alpha, eps, wd = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["weight_decay"]
+        inside, lr_in_buffer = hyper["eps_in_sqrt"], hyper["lr_in_momentum"]
+        decoupled = hyper["decoupled_weight_decay"]
+        return {
+            "alpha": t(alpha),
+            "one_minus_alpha": t(1 - alpha),
+            "lerp_complement": t(1) - t(1 - alpha),
+            "eps_in": eps if inside else 0,
+            "eps_out": 0 if inside else eps,
+            "bias_correction": 1,
+            "lr_in": lr if lr_in_buffer else 1,
+            "lr_out": 1 if lr_in_buffer else lr,
+            "momentum": hyper["momentum"],
+            "nesterov": 1 if hyper["nesterov"] else 0,
+            "weight_decay": 0 if decoupled else wd,
+            "decoupled_decay": lr * wd if decoupled else 0,
+            "grad_sign": -1 if hyper["maximize"] else 1,
+        }
+
+    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
+        vector[_BIAS_CORRECTION] = 1 - self.hyper["alpha"] ** step
         return vector
-
-
-def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
-    """The conventions as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``."""
-    t = dtype.type
-    lr, alpha, eps, wd = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["weight_decay"]
-    inside, lr_in_buffer = hyper["eps_in_sqrt"], hyper["lr_in_momentum"]
-    decoupled = hyper["decoupled_weight_decay"]
-    values = {
-        "alpha": t(alpha),
-        "one_minus_alpha": t(1 - alpha),
-        "lerp_complement": t(1) - t(1 - alpha),
-        "eps_in": eps if inside else 0,
-        "eps_out": 0 if inside else eps,
-        "bias_correction": 1,
-        "lr_in": lr if lr_in_buffer else 1,
-        "lr_out": 1 if lr_in_buffer else lr,
-        "momentum": hyper["momentum"],
-        "nesterov": 1 if hyper["nesterov"] else 0,
-        "weight_decay": 0 if decoupled else wd,
-        "decoupled_decay": lr * wd if decoupled else 0,
-        "grad_sign": -1 if hyper["maximize"] else 1,
-    }
-    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)

@@ -11,9 +11,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import sgd_update
+from ..kernels import PARALLEL_MIN_SIZE, sgd_update, sgd_update_parallel
 from ..kernels.sgd import HYPER_LAYOUT
 from ..tensor import Tensor
+from ._plan import KernelPlan, check_lengths, locked
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["SGD", "sgd"]
@@ -104,6 +105,7 @@ def sgd(
         nesterov=nesterov,
         maximize=maximize,
     )
+    check_lengths("sgd", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -113,53 +115,57 @@ def _apply(
     states: Sequence[dict[str, Any]],
     plan: _Plan,
 ) -> None:
-    for theta, g, state in zip(params, grads, states, strict=True):
-        buf = None
-        first = False
-        if plan.momentum:
-            buf = state.get("momentum_buffer")
-            first = buf is None
-            if first:  # the first step sets the buffer to g
-                buf = state["momentum_buffer"] = np.empty_like(theta)
-        sgd_update(theta, g, buf, plan.kernel_hyper(theta.dtype, first))
+    """The update itself, shared by ``SGD.step`` and ``sgd`` (equal-length lists).
 
+    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    """
+    momentum, kernel_hyper = plan.momentum, plan.kernel_hyper
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        hyper = kernel_hyper(theta.dtype, 0)
+        buf = None
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:  # the first step sets the buffer to g
+                buf = state["momentum_buffer"] = np.empty_like(theta)
+                hyper = _first_step(hyper)
+        (sgd_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(theta, g, buf, hyper)
+
+
+_update_parallel = locked(sgd_update_parallel)
 
 _FIRST_STEP = HYPER_LAYOUT.index("first_step")
 
 
-class _Plan:
-    """One set of hyperparameters turned into the kernel's arguments, once.
+def _first_step(vector: np.ndarray) -> np.ndarray:
+    """A copy of the kernel's ``hyper`` for a momentum buffer's first step (b ← g).
 
-    ``kernel_hyper`` gives the kernel's ``hyper`` array (``HYPER_LAYOUT``) in a dtype,
-    built on first use and reused; only a momentum buffer's first step fills in a copy.
+    Not a per-step fill-in of the plan: that would cost every later step a look-up for
+    what happens once per parameter.
     """
+    vector = vector.copy()
+    vector[_FIRST_STEP] = 1
+    return vector
 
-    __slots__ = ("_by_dtype", "_hyper", "momentum")
+
+class _Plan(KernelPlan):
+    """The hyperparameters as the kernel's ``hyper`` (``HYPER_LAYOUT``), the same at every
+    step (a momentum buffer's first step is ``_first_step``'s copy)."""
+
+    __slots__ = ("momentum",)
+    LAYOUT = HYPER_LAYOUT
 
     def __init__(self, hyper: dict[str, Any]) -> None:
-        self._hyper = hyper
+        super().__init__(hyper)
         self.momentum = hyper["momentum"] > 0
-        self._by_dtype: dict[np.dtype, np.ndarray] = {}
 
-    def kernel_hyper(self, dtype: np.dtype, first_step: bool) -> np.ndarray:
-        vector = self._by_dtype.get(dtype)
-        if vector is None:
-            vector = self._by_dtype[dtype] = _kernel_hyper(dtype, self._hyper)
-        if first_step:
-            vector = vector.copy()
-            vector[_FIRST_STEP] = 1
-        return vector
-
-
-def _kernel_hyper(dtype: np.dtype, hyper: dict[str, Any]) -> np.ndarray:
-    """The hyperparameters as the kernel's scalars (``HYPER_LAYOUT``), each rounded to ``dtype``."""
-    values = {
-        "lr": hyper["lr"],
-        "momentum": hyper["momentum"],
-        "one_minus_dampening": 1 - hyper["dampening"],
-        "nesterov": 1 if hyper["nesterov"] else 0,
-        "first_step": 0,
-        "weight_decay": hyper["weight_decay"],
-        "grad_sign": -1 if hyper["maximize"] else 1,
-    }
-    return np.array([values[name] for name in HYPER_LAYOUT], dtype=dtype)
+    def _values(self, dtype: np.dtype) -> dict[str, Any]:
+        hyper = self.hyper
+        return {
+            "lr": hyper["lr"],
+            "momentum": hyper["momentum"],
+            "one_minus_dampening": 1 - hyper["dampening"],
+            "nesterov": 1 if hyper["nesterov"] else 0,
+            "first_step": 0,
+            "weight_decay": hyper["weight_decay"],
+            "grad_sign": -1 if hyper["maximize"] else 1,
+        }
