@@ -107,5 +107,6 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
         else:
             theta[i] = theta[i] - lr_in * lr_out * g / denom
 
+
 #: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
 rmsprop_update_parallel = jit_parallel(rmsprop_update)
