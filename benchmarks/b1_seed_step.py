@@ -162,8 +162,7 @@ def run(ctx: Context) -> Result:
             if ctx.torch is not None
             else f"Threads: numpy's BLAS uses {ctx.threads}; "
         )
-        + "the Numba kernel runs on one thread (every SimpleNet tensor is below "
-        + "PARALLEL_MIN_SIZE elements)."
+        + "the Numba kernel runs on one thread (the default)."
         + (
             " The extra 1-thread PyTorch row (torch.set_num_threads(1) before each of its "
             "samples) shows what torch's thread pool costs or saves at this size."

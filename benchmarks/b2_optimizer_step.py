@@ -5,10 +5,12 @@ Every contender updates float32 parameters whose gradients are already there, so
 only), as one tensor and as the same total split over 100 tensors.  The contenders:
 
 - ``ours``: ``tinygrad_rms.optim.RMSprop(params, lr=0.01, alpha=0.9).step()``;
-- ``bare``: the Numba kernel called directly on the same kind of arrays with the scalars
-  the optimizer would pass (sizes up to 1e5 only): what ``step()`` costs beyond the
-  kernel is the difference.  Like ``step()``, it calls ``rmsprop_update_parallel`` for
-  tensors of at least ``PARALLEL_MIN_SIZE`` elements and ``rmsprop_update`` below;
+- ``ours-parallel``: the same with the kernels' parallel copies turned on
+  (``optim.set_parallel_threshold(PARALLEL_MIN_SIZE)``, off by default), in the cases
+  with a tensor that large;
+- ``bare``: the Numba kernel ``rmsprop_update`` called directly on the same kind of arrays
+  with the scalars the optimizer would pass (sizes up to 1e5 only): what ``step()`` costs
+  beyond the kernel is the difference;
 - ``torch-foreach`` / ``torch-for-loop``: ``torch.optim.RMSprop`` with ``foreach=True`` /
   ``foreach=False`` (PyTorch's intra-op threads as everywhere in the harness);
 - ``numpy``: PyTorch's single-tensor algorithm written as separate numpy operations, each
@@ -17,9 +19,8 @@ only), as one tensor and as the same total split over 100 tensors.  The contende
 - ``probe``: a Numba loop compiled with the project's own ``jit`` (so with the kernel's
   options) that reads θ, g and v and writes θ and v, exactly the 20 bytes per float32
   element that the fused kernel must move, with one addition instead of the arithmetic.
-  Its speed is what the memory system allows; it uses the threads ours uses (its
-  ``jit_parallel`` copy for tensors of at least ``PARALLEL_MIN_SIZE`` elements, one
-  thread below).  "% of probe" is probe time / contender time.
+  Its speed is what the memory system allows one thread (ours' default); "% of probe" is
+  probe time / contender time.
 
 GB/s counts those 20 bytes per element for every contender (the algorithm's minimum
 traffic, not what an unfused implementation actually moves).  ``measure_case`` is shared
@@ -39,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from tinygrad_rms.kernels._jit import PARALLEL_MIN_SIZE, jit, jit_parallel, prange
+from tinygrad_rms.kernels._jit import PARALLEL_MIN_SIZE, jit
 
 from .common import (
     Context,
@@ -64,6 +65,7 @@ TARGET_SPEEDUP, TARGET_PROBE_FRACTION, TARGET_OVERHEAD = 5.0, 0.85, 2.0
 
 LABELS = {
     "ours": "ours: RMSprop.step()",
+    "ours-parallel": "ours, parallel kernels on (opt-in)",
     "bare": "bare rmsprop_update call(s)",
     "torch-foreach": "PyTorch foreach=True",
     "torch-for-loop": "PyTorch foreach=False",
@@ -83,13 +85,10 @@ def bandwidth_probe(param, grad, square_avg):  # type: ignore[no-untyped-def]
     theta = param.reshape(n)
     g = grad.reshape(n)
     v = square_avg.reshape(n)
-    for i in prange(n):
+    for i in range(n):
         old = theta[i]
         theta[i] = v[i] + g[i]
         v[i] = old
-
-
-bandwidth_probe_parallel = jit_parallel(bandwidth_probe)
 
 
 # ---------------------------------------------------------------------- contenders
@@ -134,7 +133,9 @@ def kernel_hyper() -> np.ndarray:
     return opt._prepared(opt.param_groups[0]).kernel_hyper(np.dtype(F32), 1)
 
 
-def make_ours(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
+def make_ours(
+    arrays: Sequence[tuple[np.ndarray, np.ndarray]], parallel: bool = False
+) -> StepContender:
     import tinygrad_rms as tg
     import tinygrad_rms.nn as tnn
     import tinygrad_rms.optim as toptim
@@ -145,28 +146,26 @@ def make_ours(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
         p.grad = tg.tensor(g)  # a copy
         params.append(p)
     opt = toptim.RMSprop(params, lr=LR, alpha=ALPHA, eps=EPS)
-    return StepContender("ours", opt.step, lambda: [p.data for p in params])
+    if not parallel:
+        return StepContender("ours", opt.step, lambda: [p.data for p in params])
+
+    def step() -> None:  # the setting is global: on for this contender's steps only
+        previous = toptim.set_parallel_threshold(PARALLEL_MIN_SIZE)
+        try:
+            opt.step()
+        finally:
+            toptim.set_parallel_threshold(previous)
+
+    return StepContender("ours-parallel", step, lambda: [p.data for p in params])
 
 
 def _kernel_calls(
-    kernels: tuple[Callable[..., Any], Callable[..., Any]],
-    arrays: Sequence[tuple[np.ndarray, np.ndarray]],
-    *extra: Any,
+    kernel: Callable[..., Any], arrays: Sequence[tuple[np.ndarray, np.ndarray]], *extra: Any
 ) -> tuple[Callable[[], Any], list[np.ndarray]]:
-    """One pre-bound call of ``kernel(θ, g, v, *extra)`` per tensor, on private copies.
-
-    ``kernels`` is (serial, parallel); each tensor gets the one ``step()`` would use.
-    """
-    serial, parallel = kernels
+    """One pre-bound call of ``kernel(θ, g, v, *extra)`` per tensor, on private copies."""
     thetas = [theta.copy() for theta, _ in arrays]
     calls = [
-        functools.partial(
-            serial if theta.size < PARALLEL_MIN_SIZE else parallel,
-            theta,
-            g.copy(),
-            np.zeros_like(theta),
-            *extra,
-        )
+        functools.partial(kernel, theta, g.copy(), np.zeros_like(theta), *extra)
         for theta, (_, g) in zip(thetas, arrays, strict=True)
     ]
     if len(calls) == 1:
@@ -180,15 +179,14 @@ def _kernel_calls(
 
 
 def make_bare(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
-    from tinygrad_rms.kernels import rmsprop_update, rmsprop_update_parallel
+    from tinygrad_rms.kernels import rmsprop_update
 
-    kernels = (rmsprop_update, rmsprop_update_parallel)
-    step, thetas = _kernel_calls(kernels, arrays, None, None, kernel_hyper())
+    step, thetas = _kernel_calls(rmsprop_update, arrays, None, None, kernel_hyper())
     return StepContender("bare", step, lambda: thetas)
 
 
 def make_probe(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
-    step, thetas = _kernel_calls((bandwidth_probe, bandwidth_probe_parallel), arrays)
+    step, thetas = _kernel_calls(bandwidth_probe, arrays)
     return StepContender("probe", step, lambda: thetas)
 
 
@@ -235,6 +233,8 @@ def make_contenders(
     for name in names:
         if name == "ours":
             out.append(make_ours(arrays))
+        elif name == "ours-parallel":
+            out.append(make_ours(arrays, parallel=True))
         elif name == "bare":
             out.append(make_bare(arrays))
         elif name == "probe":
@@ -441,6 +441,8 @@ def run(ctx: Context) -> Result:
             names = list(base_names)
             if total <= BARE_UP_TO:
                 names.insert(1, "bare")
+            if total // parts >= PARALLEL_MIN_SIZE:
+                names.insert(1, "ours-parallel")
             ctx.log(f"B2: {total} elements in {parts} tensor(s)")
             res = measure_case(
                 ctx, total, parts, names, repeats=repeats, target_s=target_s, warm_s=warm_s
@@ -495,9 +497,11 @@ def run(ctx: Context) -> Result:
     else:
         notes.append(
             f"PyTorch ran with {ctx.threads} intra-op thread(s) (torch.set_num_threads, as in "
-            "the rest of the harness); our kernel, the bare calls and the probe use one "
-            f"thread for tensors below {PARALLEL_MIN_SIZE:,} elements and Numba's "
-            f"{numba_threads()} above (the kernels' parallel copies); numpy's ufuncs use one."
+            "the rest of the harness); our kernel (by default), the bare calls, numpy's "
+            "ufuncs and the probe use one. The ours-parallel rows turn on the kernels' "
+            f"parallel copies for tensors of at least {PARALLEL_MIN_SIZE:,} elements "
+            f"({numba_threads()} Numba threads); they are off by default because between "
+            "BLAS calls in a training step the thread pools contend (see B3)."
         )
     notes += cache_notes(cases)
     notes.append(

@@ -11,6 +11,7 @@ import os
 import sys
 from pathlib import Path
 
+import pytest
 from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/naive.py and helpers
@@ -18,3 +19,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/naive.py and h
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture
+def parallel_kernels():
+    """The kernels' parallel copies turned on at their break-even size for one test."""
+    from tinygrad_rms.kernels import PARALLEL_MIN_SIZE
+    from tinygrad_rms.optim import set_parallel_threshold
+
+    previous = set_parallel_threshold(PARALLEL_MIN_SIZE)
+    yield PARALLEL_MIN_SIZE
+    set_parallel_threshold(previous)

@@ -192,8 +192,10 @@ def test_quick_run_reports_the_optimizer_step_benchmark(quick_run: dict) -> None
     b2 = quick_run["json"]["benchmarks"]["B2"]
     cases = {(c["elements"], c["tensors"]): c["contenders"] for c in b2["cases"]}
     assert set(cases) == {(n, k) for n in (1_000, 100_000, 1_000_000) for k in (1, 100)}
-    for (n, _), res in cases.items():
+    for (n, k), res in cases.items():
         expected = {"ours", "numpy", "probe"} | ({"bare"} if n <= 100_000 else set())
+        if n // k >= 32_768:  # a tensor big enough for the opt-in parallel kernels
+            expected.add("ours-parallel")
         assert set(res) == expected  # no torch contenders with --no-torch
         for stats in res.values():
             assert stats["median"] > 0 and stats["gbps"] > 0 and stats["inner"] >= 1
@@ -210,7 +212,7 @@ def test_quick_run_reports_the_optimizer_step_benchmark(quick_run: dict) -> None
 def test_quick_run_reports_the_mlp_benchmark(quick_run: dict) -> None:
     b3 = quick_run["json"]["benchmarks"]["B3"]
     assert b3["spec"]["widths"] == [784, 1024, 1024, 10] and b3["spec"]["batch"] == 256
-    assert set(b3["contenders"]) == {"ours", "numpy"}
+    assert set(b3["contenders"]) == {"ours", "ours-parallel", "numpy"}
     assert b3["target"]["measured"] is None and b3["target"]["met"] is None
     assert b3["agreement"]["reference"] == "numpy"
     assert b3["agreement"]["max_rel_diff"]["ours"] < 1e-3

@@ -383,7 +383,7 @@ EVERYTHING_ON = {
 
 
 @pytest.mark.parametrize("name", EVERYTHING_ON)
-def test_large_tensors_take_the_parallel_kernel_and_match(name, monkeypatch):
+def test_large_tensors_take_the_parallel_kernel_and_match(name, monkeypatch, parallel_kernels):
     """One parameter on each side of PARALLEL_MIN_SIZE, 3 steps (cheap without the JIT)."""
     module = importlib.import_module(getattr(optim, name).__module__)  # AdamW's is adam's
     parallel, launches = module._update_parallel, []
@@ -407,6 +407,30 @@ def test_large_tensors_take_the_parallel_kernel_and_match(name, monkeypatch):
     assert launches == [PARALLEL_MIN_SIZE + 5] * 3
     ref, _ = run_naive(name, kwargs, init, grads)
     assert_traj_close([p.data for p in params], [r[-1] for r in ref], "float32")
+
+
+@pytest.mark.parametrize("name", EVERYTHING_ON)
+def test_parallel_copies_are_off_by_default(name, monkeypatch):
+    module = importlib.import_module(getattr(optim, name).__module__)
+    launches = []
+    monkeypatch.setattr(module, "_update_parallel", lambda *args: launches.append(args))
+    p = tg.Tensor(np.ones(PARALLEL_MIN_SIZE * 4, np.float32), requires_grad=True)
+    p.grad = tg.Tensor(np.ones(PARALLEL_MIN_SIZE * 4, np.float32))
+    getattr(optim, name)([p], **EVERYTHING_ON[name]).step()
+    assert launches == []
+    assert not np.array_equal(p.data, np.ones_like(p.data))  # the serial kernel ran
+
+
+def test_set_parallel_threshold_validates_and_returns_the_previous_setting():
+    assert optim.set_parallel_threshold(1000) is None  # off before
+    try:
+        assert optim.set_parallel_threshold(None) == 1000
+        for bad in (0, -5, 2.5, True, "big"):
+            with pytest.raises(ValueError, match="positive int or None"):
+                optim.set_parallel_threshold(bad)
+        assert optim.set_parallel_threshold(None) is None  # a refused value changed nothing
+    finally:
+        optim.set_parallel_threshold(None)
 
 
 # ----------------------------------------------------------------------------- functional forms

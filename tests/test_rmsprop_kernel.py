@@ -67,9 +67,10 @@ def test_kernel_matches_numpy_transcription(
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("everything_on", [False, True])
-def test_large_tensors_take_the_parallel_kernel_and_match(dtype, everything_on):
-    from tinygrad_rms.kernels import PARALLEL_MIN_SIZE
-
+def test_large_tensors_take_the_parallel_kernel_and_match(
+    dtype, everything_on, parallel_kernels
+):
+    PARALLEL_MIN_SIZE = parallel_kernels
     rng = np.random.default_rng(77)
     shapes = [(PARALLEL_MIN_SIZE + 3,), (7,)]  # one on each side of the threshold
     init = [rng.standard_normal(s).astype(dtype) for s in shapes]

@@ -4,8 +4,8 @@ Kernels import nothing else of tinygrad_rms.  They take numpy arrays and scalars
 arrays' dtype, update buffers in place in one pass over memory, and return nothing.
 Optional buffers are passed as ``None``; Numba compiles a specialisation without their
 branch.  Every kernel is compiled through ``_jit`` so that compile options live in one
-place; ``*_parallel`` copies split the loop across threads for large tensors (at least
-``PARALLEL_MIN_SIZE`` elements; launch them holding ``parallel_launch``).
+place; ``*_parallel`` copies split the loop across threads (used for large tensors when
+``optim.set_parallel_threshold`` asks; launched holding ``parallel_launch``).
 """
 
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch

@@ -12,10 +12,10 @@
 Kernels loop with ``prange``.  Compiled by ``jit`` it is a plain ``range`` loop;
 ``jit_parallel`` compiles the same function again with ``parallel=True``, which splits the
 iterations across Numba's threads.  Each element's update is independent of the others,
-so both give identical results.  Starting the threads costs a few microseconds, so the
-optimizers use the parallel copy only for tensors of at least ``PARALLEL_MIN_SIZE``
-elements (measured break-even ≈ 2–3·10⁴ float32 elements on 2 cores; see
-docs/benchmarks.md, B5).
+so both give identical results.  The optimizers use the parallel copies only when asked
+(``optim.set_parallel_threshold``): on their own they win from ``PARALLEL_MIN_SIZE``
+elements (measured break-even ≈ 2–3·10⁴ float32 elements on 2 cores), but between BLAS
+calls in a training step the two thread pools contend for the cores.
 
 Compilation is lazy (on first call, per argument types), so importing the package
 compiles nothing, and the parallel copy is never compiled for a model without large
@@ -36,7 +36,8 @@ __all__ = ["OPTIONS", "PARALLEL_MIN_SIZE", "jit", "jit_parallel", "parallel_laun
 
 OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy", "nogil": True}
 
-#: Tensors with at least this many elements are updated by the parallel copy of a kernel.
+#: The measured break-even size of the parallel copies on 2 cores (the value to pass to
+#: ``optim.set_parallel_threshold`` when turning them on).
 PARALLEL_MIN_SIZE = 32_768
 
 prange = numba.prange

@@ -50,5 +50,5 @@ def adagrad_update(  # type: ignore[no-untyped-def]
         theta[i] = theta[i] - lr_t * g / (np.sqrt(s) + eps)
 
 
-#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+#: The same loop split across threads (opt-in for large tensors: ``optim.set_parallel_threshold``).
 adagrad_update_parallel = jit_parallel(adagrad_update)

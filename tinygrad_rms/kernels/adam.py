@@ -78,5 +78,5 @@ def adam_update(  # type: ignore[no-untyped-def]
         theta[i] = theta[i] - step_size * m_i / denom
 
 
-#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+#: The same loop split across threads (opt-in for large tensors: ``optim.set_parallel_threshold``).
 adam_update_parallel = jit_parallel(adam_update)

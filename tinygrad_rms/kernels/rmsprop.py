@@ -108,5 +108,5 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
             theta[i] = theta[i] - lr_in * lr_out * g / denom
 
 
-#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+#: The same loop split across threads (opt-in for large tensors: ``optim.set_parallel_threshold``).
 rmsprop_update_parallel = jit_parallel(rmsprop_update)

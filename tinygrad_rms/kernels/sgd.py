@@ -63,5 +63,5 @@ def sgd_update(  # type: ignore[no-untyped-def]
         theta[i] = theta[i] - lr * g
 
 
-#: The same loop split across threads, for large tensors (see ``_jit.PARALLEL_MIN_SIZE``).
+#: The same loop split across threads (opt-in for large tensors: ``optim.set_parallel_threshold``).
 sgd_update_parallel = jit_parallel(sgd_update)

@@ -2,7 +2,8 @@
 
 Each class validates hyperparameters and gathers parameters, gradients and state; the
 math is a functional form (``sgd``, ``adagrad``, ``rmsprop``, ``adam``) that calls one
-fused Numba kernel per parameter from ``tinygrad_rms.kernels``.
+fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded unless
+``set_parallel_threshold`` turns on the kernels' parallel copies for large tensors).
 
     SGD        θ ← θ − η g                     (+ momentum, Nesterov)
     Adagrad    θ ← θ − η g / √(Σ g²)           the sum never forgets: steps only shrink
@@ -12,6 +13,7 @@ fused Numba kernel per parameter from ``tinygrad_rms.kernels``.
 """
 
 from . import lr_scheduler
+from ._plan import set_parallel_threshold
 from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
 from .optimizer import Optimizer
@@ -29,5 +31,6 @@ __all__ = [
     "adam",
     "lr_scheduler",
     "rmsprop",
+    "set_parallel_threshold",
     "sgd",
 ]

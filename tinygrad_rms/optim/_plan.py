@@ -1,5 +1,5 @@
 """What the optimizers' functional forms share: the kernel's ``hyper`` array, made once,
-the lock around parallel launches, and the check of their arguments' lengths.
+the opt-in use of the kernels' parallel copies, and the check of their arguments' lengths.
 
 This is the hot path of ``step()``: a small parameter's whole update costs about a
 microsecond, so the one call per parameter here is ``kernel_hyper``, as before these were
@@ -9,6 +9,7 @@ for tensors large enough that the update takes tens of microseconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -16,7 +17,43 @@ import numpy as np
 
 from ..kernels import parallel_launch
 
-__all__ = ["KernelPlan", "check_lengths", "locked"]
+__all__ = ["KernelPlan", "check_lengths", "locked", "parallel", "set_parallel_threshold"]
+
+
+class _ParallelSetting:
+    """Tensors of at least ``min_size`` elements use the kernels' parallel copies."""
+
+    __slots__ = ("min_size",)
+
+    def __init__(self) -> None:
+        self.min_size: float = math.inf  # off
+
+
+#: Read by every optimizer's ``_apply`` for each parameter (one attribute lookup).
+parallel = _ParallelSetting()
+
+
+def set_parallel_threshold(min_size: int | None) -> int | None:
+    """Update tensors of at least ``min_size`` elements with all of Numba's threads.
+
+    Off (``None``) by default.  Each kernel has a parallel copy (the same loop compiled
+    with ``parallel=True``; identical results), and on its own it is 1.5–1.8× faster from
+    about 10⁵ elements on 2 cores.  But in a training step it runs between BLAS calls,
+    and the two thread pools then fight over the cores: on a 2-core machine with
+    OpenBLAS, an MLP step's optimizer update became ~13× slower and its matrix products
+    ~2× slower (docs/benchmarks.md, B3).  Turn it on when the optimizer step dominates and
+    BLAS is idle meanwhile (e.g. a huge embedding table, or ``OPENBLAS_NUM_THREADS=1``);
+    ``tinygrad_rms.kernels.PARALLEL_MIN_SIZE`` (32,768) is the measured break-even.
+
+    Returns the previous setting, so a caller can restore it.
+    """
+    if min_size is not None and (
+        isinstance(min_size, bool) or not isinstance(min_size, int) or min_size < 1
+    ):
+        raise ValueError(f"min_size must be a positive int or None, got {min_size!r}")
+    previous = parallel.min_size
+    parallel.min_size = math.inf if min_size is None else min_size
+    return None if previous == math.inf else int(previous)
 
 
 class KernelPlan:
@@ -72,8 +109,8 @@ def locked(kernel: Callable[..., None]) -> Callable[..., None]:
     """``kernel``, a parallel copy, launched holding ``parallel_launch`` (see ``kernels._jit``).
 
     Each optimizer calls its kernel's parallel copy through this for tensors of at least
-    ``PARALLEL_MIN_SIZE`` elements, so the extra call is paid only where the update itself
-    takes tens of microseconds.
+    ``parallel.min_size`` elements (off unless ``set_parallel_threshold`` was called), so
+    the extra call is paid only where the update itself takes tens of microseconds.
     """
 
     def launch(*args: Any) -> None:

@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import PARALLEL_MIN_SIZE, adagrad_update, adagrad_update_parallel
+from ..kernels import adagrad_update, adagrad_update_parallel
 from ..kernels.adagrad import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked
+from ._plan import KernelPlan, check_lengths, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
@@ -135,12 +135,13 @@ def _apply(
 ) -> None:
     """The update itself, shared by ``Adagrad.step`` and ``adagrad`` (equal-length lists).
 
-    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
     """
     kernel_hyper = plan.kernel_hyper
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
-        (adagrad_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(
+        (adagrad_update if theta.size < parallel.min_size else _update_parallel)(
             theta, g, state["sum"], kernel_hyper(theta.dtype, step)
         )
 

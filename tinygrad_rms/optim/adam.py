@@ -13,10 +13,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import PARALLEL_MIN_SIZE, adam_update, adam_update_parallel
+from ..kernels import adam_update, adam_update_parallel
 from ..kernels.adam import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked
+from ._plan import KernelPlan, check_lengths, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -175,7 +175,8 @@ def _apply(
 ) -> None:
     """The update itself, shared by ``Adam.step`` and ``adam`` (equal-length lists).
 
-    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
     """
     amsgrad, kernel_hyper = plan.amsgrad, plan.kernel_hyper
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
@@ -185,7 +186,7 @@ def _apply(
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # the first step with amsgrad on (it may be turned on later)
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
-        (adam_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(
+        (adam_update if theta.size < parallel.min_size else _update_parallel)(
             theta,
             g,
             state["exp_avg"],

@@ -18,10 +18,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import PARALLEL_MIN_SIZE, rmsprop_update, rmsprop_update_parallel
+from ..kernels import rmsprop_update, rmsprop_update_parallel
 from ..kernels.rmsprop import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked
+from ._plan import KernelPlan, check_lengths, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -274,12 +274,13 @@ def _apply(
 ) -> None:
     """The update itself, shared by ``RMSprop.step`` and ``rmsprop`` (equal-length lists).
 
-    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
     """
     centered, momentum, kernel_hyper = plan.centered, plan.momentum, plan.kernel_hyper
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
-        (rmsprop_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(
+        (rmsprop_update if theta.size < parallel.min_size else _update_parallel)(
             theta,
             g,
             state["square_avg"],

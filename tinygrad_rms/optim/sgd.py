@@ -11,10 +11,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..kernels import PARALLEL_MIN_SIZE, sgd_update, sgd_update_parallel
+from ..kernels import sgd_update, sgd_update_parallel
 from ..kernels.sgd import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked
+from ._plan import KernelPlan, check_lengths, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["SGD", "sgd"]
@@ -117,7 +117,8 @@ def _apply(
 ) -> None:
     """The update itself, shared by ``SGD.step`` and ``sgd`` (equal-length lists).
 
-    Tensors of at least ``PARALLEL_MIN_SIZE`` elements go to the kernel's parallel copy.
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
     """
     momentum, kernel_hyper = plan.momentum, plan.kernel_hyper
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
@@ -128,7 +129,7 @@ def _apply(
             if buf is None:  # the first step sets the buffer to g
                 buf = state["momentum_buffer"] = np.empty_like(theta)
                 hyper = _first_step(hyper)
-        (sgd_update if theta.size < PARALLEL_MIN_SIZE else _update_parallel)(theta, g, buf, hyper)
+        (sgd_update if theta.size < parallel.min_size else _update_parallel)(theta, g, buf, hyper)
 
 
 _update_parallel = locked(sgd_update_parallel)
