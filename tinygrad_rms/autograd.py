@@ -53,13 +53,15 @@ sequence = itertools.count()
 #: and the count at its own last change.  So backward can tell that nothing at all has
 #: changed since an op ran with one comparison, and which input did with one per input.
 _mutations = [0]
+_mutations_lock = threading.Lock()
 
 
 def bump_versions(tensors: Any) -> None:
     """Mark ``tensors`` as changed in place: graphs that saw the old values must not
     backward through them (see ``_check_versions``)."""
-    _mutations[0] += 1
-    now = _mutations[0]
+    with _mutations_lock:  # `+=` is not atomic: a lost or stale update could undo a bump
+        _mutations[0] += 1
+        now = _mutations[0]
     for t in tensors:
         vc = t._vc  # [version, count at the last change], shared by views
         vc[0] += 1
