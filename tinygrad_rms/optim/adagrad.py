@@ -139,9 +139,10 @@ def _apply(
     go to the kernel's parallel copy.
     """
     kernel_hyper = plan.kernel_hyper
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
-        (adagrad_update if theta.size < parallel.min_size else _update_parallel)(
+        (adagrad_update if theta.size < min_size else _update_parallel)(
             theta, g, state["sum"], kernel_hyper(theta.dtype, step)
         )
 

@@ -179,6 +179,7 @@ def _apply(
     go to the kernel's parallel copy.
     """
     amsgrad, kernel_hyper = plan.amsgrad, plan.kernel_hyper
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
         v_max = None
@@ -186,7 +187,7 @@ def _apply(
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:  # the first step with amsgrad on (it may be turned on later)
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
-        (adam_update if theta.size < parallel.min_size else _update_parallel)(
+        (adam_update if theta.size < min_size else _update_parallel)(
             theta,
             g,
             state["exp_avg"],

@@ -278,9 +278,10 @@ def _apply(
     go to the kernel's parallel copy.
     """
     centered, momentum, kernel_hyper = plan.centered, plan.momentum, plan.kernel_hyper
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
-        (rmsprop_update if theta.size < parallel.min_size else _update_parallel)(
+        (rmsprop_update if theta.size < min_size else _update_parallel)(
             theta,
             g,
             state["square_avg"],

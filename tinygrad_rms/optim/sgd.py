@@ -121,6 +121,7 @@ def _apply(
     go to the kernel's parallel copy.
     """
     momentum, kernel_hyper = plan.momentum, plan.kernel_hyper
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         hyper = kernel_hyper(theta.dtype, 0)
         buf = None
@@ -129,7 +130,7 @@ def _apply(
             if buf is None:  # the first step sets the buffer to g
                 buf = state["momentum_buffer"] = np.empty_like(theta)
                 hyper = _first_step(hyper)
-        (sgd_update if theta.size < parallel.min_size else _update_parallel)(theta, g, buf, hyper)
+        (sgd_update if theta.size < min_size else _update_parallel)(theta, g, buf, hyper)
 
 
 _update_parallel = locked(sgd_update_parallel)
