@@ -489,6 +489,44 @@ def test_functional_forms_refuse_lists_of_different_lengths_and_change_nothing(n
     assert not np.array_equal(params[0], params0[0])
 
 
+@pytest.mark.parametrize("bad", ["param", "grad", "state", "shape", "dtype"])
+@pytest.mark.parametrize("name", FUNCTIONAL)
+def test_functional_forms_refuse_arrays_the_kernels_cannot_update_in_place(name, bad):
+    # The kernels get flat views (ravel); of a non-contiguous array that would be a copy
+    # and the update would silently vanish, so the functional forms refuse it up front.
+    rng = np.random.default_rng(44)
+    params = [rng.standard_normal(4), rng.standard_normal((3, 2))]
+    grads = [np.ones(4), np.ones((3, 2))]
+    options, buffers = FUNCTIONAL[name]
+    kwargs = {**options, "maximize": False}
+    if name == "adam":
+        kwargs["decoupled_weight_decay"] = False
+    states = [{"step": 2, **{b: rng.uniform(0.4, 0.6, x.shape) for b in buffers}} for x in params]
+    if name == "sgd":
+        for state in states:
+            del state["step"]
+    transposed = np.asfortranarray(np.ones((3, 2)))  # right shape, not C-contiguous
+    if bad == "param":
+        params[1] = np.asfortranarray(params[1])
+    elif bad == "grad":
+        grads[1] = transposed
+    elif bad == "state":
+        states[1][buffers[0]] = transposed * 0.5
+    elif bad == "shape":
+        grads[1] = np.ones(6)
+    else:
+        grads[1] = np.ones((3, 2), np.float32)
+    params0 = [x.copy() for x in params]
+    states0 = copy.deepcopy(states)
+    with pytest.raises(ValueError, match=f"^{name}: .* of parameter 1 must be a C-contiguous"):
+        getattr(optim, name)(params, grads, states, **kwargs)
+    for x, x0 in zip(params, params0, strict=True):  # parameter 0 was fine: still untouched
+        np.testing.assert_array_equal(x, x0)
+    for state, state0 in zip(states, states0, strict=True):
+        for key, value in state.items():
+            np.testing.assert_array_equal(value, state0[key])
+
+
 # ----------------------------------------------------------------------------- step sizes
 def _adagrad_formula(state: dict[str, Any], lr: float, lr_decay: float, eps: float):
     """η/(1 + (t−1)·lr_decay) / (√S + ε), from the transcription's own state."""

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..kernels import parallel_launch
 
-__all__ = ["KernelPlan", "check_lengths", "locked", "parallel", "set_parallel_threshold"]
+__all__ = ["KernelPlan", "check_arguments", "locked", "parallel", "set_parallel_threshold"]
 
 
 class _ParallelSetting:
@@ -120,15 +120,40 @@ def locked(kernel: Callable[..., None]) -> Callable[..., None]:
     return launch
 
 
-def check_lengths(
+def check_arguments(
     name: str,
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray],
     states: Sequence[dict[str, Any]],
 ) -> None:
-    """Refuse lists of different lengths before anything is updated (a functional form's
-    first check; its loop then zips them without checking again)."""
+    """A functional form's first check, before anything is updated: equal lengths, and every
+    parameter, gradient and state buffer a C-contiguous array of its parameter's shape and
+    dtype.  The loop then trusts them: it hands the kernels flat views (``ravel``), which
+    for anything but a C-contiguous array would be a copy, and the update would be lost.
+    ``Optimizer.step`` checks its own parameters and gradients in ``_gather`` and creates
+    the state buffers itself, so it skips this.
+    """
     if not len(params) == len(grads) == len(states):
         raise ValueError(
             f"{name}: got {len(params)} params, {len(grads)} grads and {len(states)} states"
         )
+    for i, (theta, g, state) in enumerate(zip(params, grads, states, strict=True)):
+        if not isinstance(theta, np.ndarray):
+            raise TypeError(f"{name}: params[{i}] must be a numpy array, got {type(theta)}")
+        buffers = {k: v for k, v in state.items() if isinstance(v, np.ndarray)}
+        for what, a in (("grads", g), ("params", theta), *buffers.items()):
+            if not (
+                isinstance(a, np.ndarray)
+                and a.shape == theta.shape
+                and a.dtype == theta.dtype
+                and a.flags.c_contiguous
+            ):
+                got = (
+                    f"shape {a.shape}, dtype {a.dtype}, C-contiguous {a.flags.c_contiguous}"
+                    if isinstance(a, np.ndarray)
+                    else type(a).__name__
+                )
+                raise ValueError(
+                    f"{name}: {what} of parameter {i} must be a C-contiguous array of shape "
+                    f"{theta.shape} and dtype {theta.dtype}; got {got}"
+                )

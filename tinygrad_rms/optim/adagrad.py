@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adagrad_update, adagrad_update_parallel
 from ..kernels.adagrad import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked, parallel
+from ._plan import KernelPlan, check_arguments, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
@@ -123,7 +123,7 @@ def adagrad(
         eps=eps,
         maximize=maximize,
     )
-    check_lengths("adagrad", params, grads, states)
+    check_arguments("adagrad", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -143,7 +143,10 @@ def _apply(
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
         (adagrad_update if theta.size < min_size else _update_parallel)(
-            theta, g, state["sum"], kernel_hyper(theta.dtype, step)
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            state["sum"].ravel(),
+            kernel_hyper(theta.dtype, step),
         )
 
 

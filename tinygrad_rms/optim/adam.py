@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adam_update, adam_update_parallel
 from ..kernels.adam import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked, parallel
+from ._plan import KernelPlan, check_arguments, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -163,7 +163,7 @@ def adam(
         maximize=maximize,
         decoupled_weight_decay=decoupled_weight_decay,
     )
-    check_lengths("adam", params, grads, states)
+    check_arguments("adam", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -188,11 +188,11 @@ def _apply(
             if v_max is None:  # the first step with amsgrad on (it may be turned on later)
                 v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
         (adam_update if theta.size < min_size else _update_parallel)(
-            theta,
-            g,
-            state["exp_avg"],
-            state["exp_avg_sq"],
-            v_max,
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            state["exp_avg"].ravel(),
+            state["exp_avg_sq"].ravel(),
+            None if v_max is None else v_max.ravel(),
             kernel_hyper(theta.dtype, step),
         )
 

@@ -21,7 +21,7 @@ import numpy as np
 from ..kernels import rmsprop_update, rmsprop_update_parallel
 from ..kernels.rmsprop import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked, parallel
+from ._plan import KernelPlan, check_arguments, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -262,7 +262,7 @@ def rmsprop(
         decoupled_weight_decay=decoupled_weight_decay,
         bias_correction=bias_correction,
     )
-    check_lengths("rmsprop", params, grads, states)
+    check_arguments("rmsprop", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -282,11 +282,11 @@ def _apply(
     for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
         step = state["step"] = state["step"] + 1
         (rmsprop_update if theta.size < min_size else _update_parallel)(
-            theta,
-            g,
-            state["square_avg"],
-            _buffer(state, "grad_avg", theta) if centered else None,
-            _buffer(state, "momentum_buffer", theta) if momentum else None,
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            state["square_avg"].ravel(),
+            _buffer(state, "grad_avg", theta).ravel() if centered else None,
+            _buffer(state, "momentum_buffer", theta).ravel() if momentum else None,
             kernel_hyper(theta.dtype, step),
         )
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..kernels import sgd_update, sgd_update_parallel
 from ..kernels.sgd import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_lengths, locked, parallel
+from ._plan import KernelPlan, check_arguments, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["SGD", "sgd"]
@@ -105,7 +105,7 @@ def sgd(
         nesterov=nesterov,
         maximize=maximize,
     )
-    check_lengths("sgd", params, grads, states)
+    check_arguments("sgd", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
 
@@ -130,7 +130,12 @@ def _apply(
             if buf is None:  # the first step sets the buffer to g
                 buf = state["momentum_buffer"] = np.empty_like(theta)
                 hyper = _first_step(hyper)
-        (sgd_update if theta.size < min_size else _update_parallel)(theta, g, buf, hyper)
+        (sgd_update if theta.size < min_size else _update_parallel)(
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            None if buf is None else buf.ravel(),
+            hyper,
+        )
 
 
 _update_parallel = locked(sgd_update_parallel)
