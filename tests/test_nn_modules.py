@@ -542,3 +542,26 @@ def test_rnn_output_is_the_sequence_of_cell_states() -> None:
         h = cell(x[:, t], h)
         np.testing.assert_array_equal(out.data[:, t], h.data)
     np.testing.assert_array_equal(h_n.data[0], h.data)
+
+
+def test_calling_a_module_runs_its_class_forward_directly():
+    class Double(nn.Module):
+        def forward(self, x, *, scale=2.0):
+            return x * scale
+
+    class Triple(Double):  # a subclass that inherits forward
+        pass
+
+    class Logged(Double):  # a subclass with its own __call__ keeps it
+        def __call__(self, x):
+            return ("called", super().__call__(x))
+
+    x = tg.tensor([1.0, 2.0])
+    np.testing.assert_array_equal(Double()(x).data, [2.0, 4.0])
+    np.testing.assert_array_equal(Double()(x, scale=3.0).data, [3.0, 6.0])  # keywords pass
+    np.testing.assert_array_equal(Triple()(x).data, [2.0, 4.0])
+    tag, out = Logged()(x)
+    assert tag == "called"
+    np.testing.assert_array_equal(out.data, [2.0, 4.0])
+    with pytest.raises(NotImplementedError, match="has no forward"):
+        nn.Module()(x)
