@@ -3,8 +3,8 @@
 Every Tensor produced by an op while grad mode is on and some input requires grad
 remembers its inputs (``_parents``) and a closure (``_backward``) that maps the
 gradient of the output onto one gradient per input.  ``backward`` below visits those
-nodes in reverse topological order, so each node is processed once, after every node
-that uses it has contributed its share of the gradient.
+nodes in reverse topological order (newest first), so each node is processed once,
+after every node that uses it has contributed its share of the gradient.
 
 This module knows nothing of Tensor's ops; it only walks the graph they built.
 """
