@@ -20,6 +20,7 @@ from .common import (
     fmt_time,
     interleaved,
     register,
+    step_record,
     step_rows,
     summarize,
 )
@@ -197,17 +198,9 @@ def run(ctx: Context) -> Result:
         f"round-robin with rotating order, after {warmup} warm-up steps. IQR is the "
         "interquartile range of the per-step sample times."
     )
+    timing = {"repeats": repeats, "inner": inner, "warmup": warmup}
     data = {
-        "spec": spec.to_json(),
-        "repeats": repeats,
-        "inner": inner,
-        "warmup": warmup,
-        "threads": ctx.threads,
-        "torch": ctx.torch_status,
-        "contenders": {
-            name: {**stats[name], "samples": samples[name], "first_call": first[name]}
-            for name in samples
-        },
+        **step_record(ctx, spec.to_json(), timing, stats, samples, first),
         "ratios": ratios,
         "ratios_by_min": ratios_by_min,
         "kernel_compile_s": compile_times,

@@ -25,6 +25,7 @@ from .common import (
     fmt_time,
     interleaved,
     register,
+    step_record,
     step_rows,
     summarize,
 )
@@ -307,17 +308,9 @@ def run(ctx: Context) -> Result:
         f"eps={spec.eps}). Each sample times {inner} consecutive steps; {repeats} samples per "
         f"contender, round-robin with rotating order, after {warmup} warm-up steps."
     )
+    timing = {"repeats": repeats, "inner": inner, "warmup": warmup}
     data = {
-        "spec": spec.to_json(),
-        "repeats": repeats,
-        "inner": inner,
-        "warmup": warmup,
-        "threads": ctx.threads,
-        "torch": ctx.torch_status,
-        "contenders": {
-            name: {**stats[name], "samples": samples[name], "first_call": first[name]}
-            for name in samples
-        },
+        **step_record(ctx, spec.to_json(), timing, stats, samples, first),
         "ratios": {
             f"{a}/{b}": med[a] / med[b]
             for a, b in (("ours", "torch"), ("ours", "numpy"), ("torch", "numpy"))

@@ -213,6 +213,29 @@ def step_rows(
     return rows
 
 
+def step_record(
+    ctx: Context,
+    spec_json: dict[str, Any],
+    timing: dict[str, int],
+    stats: dict[str, dict[str, float]],
+    samples: dict[str, list[float]],
+    first: dict[str, float],
+) -> dict[str, Any]:
+    """The JSON fields every training-step benchmark (B1, B3) records first: the spec,
+    how it was timed (``timing``: repeats, inner, warmup), threads, torch, and per
+    contender its summary, samples and first-step time."""
+    return {
+        "spec": spec_json,
+        **timing,
+        "threads": ctx.threads,
+        "torch": ctx.torch_status,
+        "contenders": {
+            name: {**stats[name], "samples": samples[name], "first_call": first[name]}
+            for name in samples
+        },
+    }
+
+
 def fmt_mib(nbytes: float | None) -> str:
     return "–" if nbytes is None else f"{nbytes / 2**20:.1f} MiB"
 
