@@ -162,6 +162,9 @@ class Optimizer:
         raise ValueError(f"the tensor of shape {p.shape} is not one of this optimizer's parameters")
 
     def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+        """``p``'s state, created by ``_init_state`` on first use.  ``step`` looks existing
+        state up directly, so buffers for an option turned on later (momentum, amsgrad)
+        are created where the update needs them, in the functional form."""
         state = self.state.get(p)
         if state is None:
             state = self.state[p] = self._init_state(p, group)
