@@ -17,7 +17,14 @@ import numpy as np
 
 from ..kernels import parallel_launch
 
-__all__ = ["KernelPlan", "check_arguments", "locked", "parallel", "set_parallel_threshold"]
+__all__ = [
+    "KernelPlan",
+    "check_arguments",
+    "hyperparameters",
+    "locked",
+    "parallel",
+    "set_parallel_threshold",
+]
 
 
 class _ParallelSetting:
@@ -118,6 +125,12 @@ def locked(kernel: Callable[..., None]) -> Callable[..., None]:
             kernel(*args)
 
     return launch
+
+
+def hyperparameters(arguments: dict[str, Any]) -> dict[str, Any]:
+    """A functional form's keyword arguments (its ``locals()`` on entry) as the hyper dict
+    its class builds in ``__init__``: everything but the three lists."""
+    return {k: v for k, v in arguments.items() if k not in ("params", "grads", "states")}
 
 
 def check_arguments(

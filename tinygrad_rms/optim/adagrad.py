@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adagrad_update, adagrad_update_parallel
 from ..kernels.adagrad import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, locked, parallel
+from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
@@ -115,14 +115,7 @@ def adagrad(
     advanced.  ``initial_accumulator_value`` only matters where the state is created.
     ``Adagrad.step`` runs this same code, with the ``_Plan`` kept between steps.
     """
-    hyper = dict(
-        lr=lr,
-        lr_decay=lr_decay,
-        weight_decay=weight_decay,
-        initial_accumulator_value=initial_accumulator_value,
-        eps=eps,
-        maximize=maximize,
-    )
+    hyper = hyperparameters(locals())  # first statement: only the arguments
     check_arguments("adagrad", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adam_update, adam_update_parallel
 from ..kernels.adam import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, locked, parallel
+from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -154,15 +154,7 @@ def adam(
     (``max_exp_avg_sq`` with amsgrad is created at zero if missing); ``step`` is advanced.
     ``Adam.step`` runs this same code, with the ``_Plan`` kept between steps.
     """
-    hyper = dict(
-        lr=lr,
-        betas=betas,
-        eps=eps,
-        weight_decay=weight_decay,
-        amsgrad=amsgrad,
-        maximize=maximize,
-        decoupled_weight_decay=decoupled_weight_decay,
-    )
+    hyper = hyperparameters(locals())  # first statement: only the arguments
     check_arguments("adam", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 

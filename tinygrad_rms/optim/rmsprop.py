@@ -21,7 +21,7 @@ import numpy as np
 from ..kernels import rmsprop_update, rmsprop_update_parallel
 from ..kernels.rmsprop import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, locked, parallel
+from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -247,21 +247,7 @@ def rmsprop(
     ``step`` is advanced.  ``initial_accumulator_value`` only matters where the state is
     created.  ``RMSprop.step`` runs this same code, with the ``_Plan`` kept between steps.
     """
-    hyper = dict(
-        lr=lr,
-        alpha=alpha,
-        eps=eps,
-        weight_decay=weight_decay,
-        momentum=momentum,
-        centered=centered,
-        maximize=maximize,
-        eps_in_sqrt=eps_in_sqrt,
-        initial_accumulator_value=initial_accumulator_value,
-        lr_in_momentum=lr_in_momentum,
-        nesterov=nesterov,
-        decoupled_weight_decay=decoupled_weight_decay,
-        bias_correction=bias_correction,
-    )
+    hyper = hyperparameters(locals())  # first statement: only the arguments
     check_arguments("rmsprop", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..kernels import sgd_update, sgd_update_parallel
 from ..kernels.sgd import HYPER_LAYOUT
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, locked, parallel
+from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["SGD", "sgd"]
@@ -97,14 +97,7 @@ def sgd(
 
     ``SGD.step`` runs this same code, with the ``_Plan`` kept between steps.
     """
-    hyper = dict(
-        lr=lr,
-        momentum=momentum,
-        dampening=dampening,
-        weight_decay=weight_decay,
-        nesterov=nesterov,
-        maximize=maximize,
-    )
+    hyper = hyperparameters(locals())  # first statement: only the arguments
     check_arguments("sgd", params, grads, states)
     _apply(params, grads, states, _Plan(hyper))
 
