@@ -340,7 +340,7 @@ def test_is_leaf_and_grad_fn():
     assert a.is_leaf and b.is_leaf
     assert a.grad_fn is None
     y = a * b
-    assert not y.is_leaf and y.grad_fn == "MulBackward"
+    assert not y.is_leaf and y.grad_fn.name() == "MulBackward0"
     assert (b * b).is_leaf  # nothing to differentiate: a new leaf, as in PyTorch
     assert y.detach().is_leaf
 
@@ -350,7 +350,8 @@ def test_non_leaf_grad_stays_none():
     y = x * 2.0
     z = y.exp()
     z.sum().backward()
-    assert y.grad is None and z.grad is None
+    with pytest.warns(UserWarning, match="retain_grad"):  # PyTorch warns here too
+        assert y.grad is None and z.grad is None
     assert x.grad is not None
 
 

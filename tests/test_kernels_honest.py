@@ -119,21 +119,3 @@ def test_parallel_copies_give_the_serial_results_bit_for_bit(name):
         assert np.array_equal(serial, parallel)
     assert not np.array_equal(outs[0][0], theta)  # the kernels did update θ
 
-
-def test_dependencies_point_one_way():
-    root = KERNEL_DIR.parent
-    rules = {
-        "tensor.py": {"nn", "optim", "kernels"},
-        "autograd.py": {"nn", "optim", "kernels"},
-    }
-    for file, forbidden in rules.items():
-        tree = ast.parse((root / file).read_text())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.level > 0:
-                top = (node.module or "").split(".")[0]
-                assert top not in forbidden, f"{file} imports {node.module}"
-    for path in (root / "nn").glob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level > 1:
-                top = (node.module or "").split(".")[0]
-                assert top not in {"optim", "kernels"}, f"nn/{path.name} imports {node.module}"

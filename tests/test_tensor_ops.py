@@ -451,9 +451,9 @@ def test_clone(rng):
     c.data[0, 0] = 123.0
     assert t.data[0, 0] == x[0, 0]
     out = check_grads(lambda v: v.clone() * 3.0, x)
-    assert out.grad_fn == "MulBackward"
+    assert out.grad_fn.name() == "MulBackward0"
     r = tg.tensor(x, requires_grad=True)
-    assert r.clone().grad_fn == "CloneBackward"
+    assert r.clone().grad_fn.name() == "CloneBackward0"
 
 
 def test_to_dtype_forward_and_backward(rng):
@@ -526,7 +526,9 @@ def test_linear_backward(x_shape, with_bias, input_requires_grad, rng):
         fn, arrays = (lambda xi, wi: F.linear(xi, wi)), (x, w)
         flags = [input_requires_grad, True]
     out = check_grads(fn, *arrays, requires_grad=flags)
-    assert out.grad_fn == "AddmmBackward"
+    # PyTorch's nodes: addmm (mm without a bias) of 2-d rows, viewed back for other shapes
+    top = "AddmmBackward0" if with_bias else "MmBackward0"
+    assert out.grad_fn.name() == (top if len(x_shape) == 2 else "ViewBackward0")
 
 
 def test_linear_only_bias_requires_grad(rng):
@@ -575,7 +577,7 @@ def test_mse_loss(reduction, target_requires_grad, rng):
         b,
         requires_grad=[True, target_requires_grad],
     )
-    assert out.grad_fn == "MseLossBackward"
+    assert out.grad_fn.name() == "MseLossBackward0"
 
 
 def test_mse_loss_default_is_mean_and_target_only_grad(rng):

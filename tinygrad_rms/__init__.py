@@ -2,8 +2,10 @@
 
 ``import tinygrad_rms as torch`` gives the subset of PyTorch's API it covers::
 
-    tensor.py     Tensor: numpy data + the graph; each op's forward next to its backward
-    autograd.py   grad mode (no_grad) and the backward walk over the graph
+    tensor.py     Tensor: the front users hold (numpy data + its place in the graph)
+    ops/          every op's forward and backward, one file per kind of op
+    autograd/     the graph as objects, Function, the backward walk, grad mode
+    arrays.py     PyTorch's dtype and broadcasting rules, on numpy arrays
     nn/           Module, Parameter, layers, losses, functional
     optim/        optimizers and schedules: validation and state in Python, the update
                   in a kernel
@@ -11,8 +13,9 @@
     serialization.py  save/load checkpoints as .npz (never pickle)
     viz.py        the graph as Graphviz DOT
 
-Dependencies point one way: kernels import nothing of ours; tensor knows nothing of nn
-or optim; nn builds on tensor; optim builds on tensor and calls the kernels.
+Dependencies point one way: kernels and arrays import nothing of ours; autograd knows no
+Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on tensor and
+ops; optim builds on tensor and calls the kernels.
 """
 
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled

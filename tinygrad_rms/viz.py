@@ -1,12 +1,15 @@
 """A picture of the graph behind a tensor, as Graphviz DOT text.
 
-``to_dot(loss)`` walks the same ``_parents`` links that backward walks and emits one box
-per op (its backward's name and output shape) and one ellipse per leaf (its name where
-known, e.g. ``fc1.weight``).  With ``path=...`` it also runs Graphviz's ``dot`` program,
-if installed, to render an SVG/PNG/PDF.  No Python dependency is needed.
+``to_dot(loss)`` follows ``grad_fn.next_functions`` from the tensor, the same edges the
+backward walk follows, and draws one box per op node (its name, e.g. ``MulBackward0``,
+and the shape of the tensor it made), one green ellipse per leaf that requires grad (its
+``AccumulateGrad``; named e.g. ``fc1.weight`` when ``params`` names it) and, while the
+graph still holds its inputs, one grey ellipse per input that needs no gradient (data,
+targets).  With ``path=...`` it also runs Graphviz's ``dot`` program, if installed, to
+render an SVG/PNG/PDF.  No Python dependency is needed.
 
-Call it before ``backward()`` (or after ``backward(retain_graph=True)``): backward frees
-the graph.
+Call it before ``backward()`` (or after ``backward(retain_graph=True)``) to see the
+inputs and shapes: backward frees what the nodes held, and only the nodes remain.
 """
 
 from __future__ import annotations
@@ -15,14 +18,12 @@ import shutil
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
+from .autograd.graph import AccumulateGrad, Node
 from .tensor import Tensor
 
 __all__ = ["to_dot"]
-
-
-def _shape(t: Tensor) -> str:
-    return str(tuple(t.shape))
 
 
 def to_dot(
@@ -47,34 +48,58 @@ def to_dot(
     ]
     ids: dict[int, str] = {}  # stable names n0, n1, ... in visiting order
 
-    def name_of(t: Tensor) -> str:
-        return ids.setdefault(id(t), f"n{len(ids)}")
+    def name_of(thing: Any) -> str:
+        return ids.setdefault(id(thing), f"n{len(ids)}")
 
-    seen: set[int] = set()
-    stack = [tensor]
-    while stack:
-        t = stack.pop()
-        if id(t) in seen:
-            continue
-        seen.add(id(t))
+    def leaf(t: Tensor, grad: bool) -> str:
+        """The ellipse of a tensor (declared once, however many edges leave it)."""
+        if id(t) in ids:
+            return ids[id(t)]
         node = name_of(t)
-        if t._op is not None:
-            label = f"{t.grad_fn}\\n{_shape(t)}"
-            lines.append(
-                f'  {node} [shape=box, style=filled, fillcolor="#dde8f7", label="{label}"];'
-            )
-        else:
-            name = names.get(id(t)) or t.name or ("leaf" if t.requires_grad else "input")
-            color = "#d9f2d9" if t.requires_grad else "#eeeeee"
-            label = f"{name}\\n{_shape(t)}"
-            lines.append(
-                f'  {node} [shape=ellipse, style=filled, fillcolor="{color}", label="{label}"];'
-            )
-        for parent in t._parents:
-            lines.append(f"  {name_of(parent)} -> {node};")
-            stack.append(parent)
-    if tensor._op is not None and not tensor._parents:
-        lines.append('  freed [shape=note, label="graph already freed by backward()"];')
+        label = names.get(id(t)) or t.name or ("leaf" if grad else "input")
+        color = "#d9f2d9" if grad else "#eeeeee"
+        lines.append(
+            f'  {node} [shape=ellipse, style=filled, fillcolor="{color}", '
+            f'label="{label}\\n{tuple(t.shape)}"];'
+        )
+        return node
+
+    root = tensor.grad_fn
+    if root is None:
+        leaf(tensor, tensor.requires_grad)
+    shapes: dict[int, tuple[int, ...]] = {id(root): tuple(tensor.shape)}
+    seen: set[int] = set()
+    stack: list[Node] = [] if root is None else [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        me = name_of(node)
+        shape = shapes.get(id(node))
+        label = node.name() + (f"\\n{shape}" if shape is not None else "")
+        lines.append(f'  {me} [shape=box, style=filled, fillcolor="#dde8f7", label="{label}"];')
+        inputs = getattr(node, "_inputs", None)  # None once backward freed them
+        for j, edge in enumerate(getattr(node, "_edges", ())):
+            if edge is False:  # not a tensor argument
+                continue
+            t = inputs[j] if inputs is not None and isinstance(inputs[j], Tensor) else None
+            if not edge:
+                if t is not None:
+                    lines.append(f"  {leaf(t, False)} -> {me};")
+                continue
+            child = edge[0]
+            if isinstance(child, AccumulateGrad):
+                variable = child.variable
+                if variable is not None:
+                    lines.append(f"  {leaf(variable, True)} -> {me};")
+                continue
+            if t is not None:
+                shapes.setdefault(id(child), tuple(t.shape))
+            lines.append(f"  {name_of(child)} -> {me};")
+            stack.append(child)
+    if root is not None and getattr(root, "_inputs", ()) is None:
+        lines.append('  freed [shape=note, label="inputs already freed by backward()"];')
     lines.append("}")
     text = "\n".join(lines) + "\n"
     if path is not None:

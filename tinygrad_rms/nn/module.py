@@ -13,8 +13,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..autograd import zero_grads
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 __all__ = ["Module", "Parameter"]
 
@@ -194,7 +193,7 @@ class Module:
             p.data = p.data.astype(dtype)
             p._bump_version()
             if p.grad is not None:
-                p.grad = p._wrap(p.grad.data.astype(dtype))
+                p.grad = Tensor(p.grad.data, dtype=dtype)
         return self
 
     def float(self) -> Module:

@@ -15,8 +15,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..autograd import bump_versions, enable_grad, zero_grads
-from ..tensor import Tensor
+from ..autograd import enable_grad
+from ..autograd.graph import bump_versions
+from ..tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer"]
 

@@ -1,0 +1,416 @@
+"""``Function``: the one door through which every differentiable op enters the graph.
+
+Write an op as a subclass with two static methods, PyTorch's contract::
+
+    class Square(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, grad):        # d loss / d output
+            (x,) = ctx.saved_tensors
+            return 2 * x * grad         # d loss / d x: one gradient per forward input
+
+    y = Square.apply(x)
+
+``apply`` runs ``forward`` and, when grad mode is on and an input requires grad, records
+a node in the graph; ``backward`` later runs ``backward`` on that node.  The node *is*
+the ``ctx`` both methods receive, and the ``grad_fn`` of the outputs: its class is made
+for each Function (``SquareBackward``), so ``y.grad_fn.name()`` says which op made ``y``.
+
+By default (as in PyTorch) ``forward`` receives Tensors and runs with grad mode off, and
+``backward`` receives and returns Tensors.  The library's own ops are written on this
+same class with ``arrays=True`` (``class Mul(Function, arrays=True)``): their forward
+receives the numpy arrays of the Tensor arguments and returns arrays, and their
+backward works on arrays too.  That skips a Tensor wrapper around every value, which
+is most of an op's cost at small sizes; everything else (ctx, ``save_for_backward``,
+``needs_input_grad``, the node, the checks of the returned gradients) is shared.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .anomaly import check_finite_output
+from .grad_mode import mode
+from .graph import CHANGED_AT, VERSION, Node, mutation_clock, sequence, tensor_type
+
+__all__ = ["BackwardFunction", "Function", "FunctionCtx"]
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or to directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the graph "
+    "are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if "
+    "you need to backward through the graph a second time or if you need to access saved "
+    "tensors after calling backward."
+)
+
+
+class FunctionCtx:
+    """What ``forward`` and ``backward`` can do with ``ctx`` (mixed into every node)."""
+
+    __slots__ = ()
+
+    # defaults, until forward changes them (they then live in the node's __dict__)
+    _saved: tuple[Any, ...] | None = ()
+    _non_differentiable: tuple[Any, ...] = ()
+    _materialize_grads = True
+
+    def save_for_backward(self, *tensors: Any) -> None:
+        """Keep ``tensors`` (or, with ``arrays=True``, arrays) for ``backward``; read them
+        back from ``ctx.saved_tensors``.  They are freed after the first backward."""
+        self._saved = tensors
+
+    @property
+    def saved_tensors(self) -> tuple[Any, ...]:
+        """What ``save_for_backward`` kept."""
+        if self._saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        return self._saved
+
+    def mark_non_differentiable(self, *outputs: Any) -> None:
+        """Outputs (e.g. indices) that carry no gradient: they will not require grad."""
+        self._non_differentiable = outputs
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With ``True`` (the default), gradients of unused outputs reach ``backward`` as
+        zeros; with ``False``, as ``None``."""
+        self._materialize_grads = bool(value)
+
+
+class BackwardFunction(FunctionCtx, Node):
+    """The node a ``Function`` records: its ``ctx``, and the outputs' ``grad_fn``.
+
+    Besides what ``forward`` stores on it (it accepts any attribute), it holds the inputs
+    until backward has used them, the inputs' gradient edges (``next_functions``),
+    ``needs_input_grad``, and what the in-place check needs.
+    """
+
+    __slots__ = (
+        "__dict__",
+        "__weakref__",
+        "_edges",
+        "_inputs",
+        "_made_at",
+        "_output_counters",
+        "_sequence_nr",
+        "needs_input_grad",
+    )
+
+    _function: ClassVar[type[Function]]
+    #: the op's name in messages: the node's name without "Backward0" (e.g. "Mul")
+    op_name: ClassVar[str]
+    # defaults of what few nodes set (those that do keep theirs in their __dict__)
+    _n_outputs = 1
+    _pre_hooks: dict[int, list[Any]] | None = None  # tensor hooks, by output
+    _retained: dict[int, Any] | None = None  # retain_grad()'s tensors, by output
+    _site: str | None = None  # where the op was created (anomaly mode only)
+    _output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None  # several outputs
+
+    #: One bool per argument of ``forward``: whether that input needs a gradient
+    #: (backward may skip computing the others, returning None for them).
+    needs_input_grad: tuple[bool, ...]
+
+    @property
+    def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
+        """One ``(node, output_nr)`` per Tensor argument of ``forward``; ``(None, 0)`` for
+        one that needed no gradient."""
+        return tuple(e if e else (None, 0) for e in self._edges if e is not False)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """A dict to keep notes on the node in (as PyTorch's ``grad_fn.metadata``)."""
+        return self.__dict__.setdefault("_metadata", {})
+
+    def _run_backward(self, grads: Any) -> tuple[Any, ...]:
+        """The function's backward on the gradients of the outputs (one array, or a list
+        with None for unused outputs); returns what it returned, as a tuple of arrays (or
+        None), one per argument of forward (checked by the walk)."""
+        if self._inputs is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        function = self._function
+        if self._n_outputs == 1:
+            grads = (grads,)
+        elif self._materialize_grads:
+            grads = tuple(
+                np.zeros(shape, dtype) if g is None else g
+                for g, (shape, dtype) in zip(grads, self._output_meta or (), strict=True)
+            )
+        if function.arrays:
+            result = function.backward(self, *grads)
+            return result if type(result) is tuple else (result,)
+        tensor, wrap = tensor_type.cls, tensor_type.wrap
+        with _grad_disabled():
+            result = function.backward(self, *(None if g is None else wrap(g) for g in grads))
+        arrays = []
+        for i, g in enumerate(result if type(result) is tuple else (result,)):
+            if g is not None and not isinstance(g, tensor):
+                raise TypeError(
+                    f"function {self.name()} returned a {type(g).__name__} as the gradient "
+                    f"at position {i}; expected a Tensor or None"
+                )
+            arrays.append(None if g is None else g.data)
+        return tuple(arrays)
+
+    def _wrong_count(self, result: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``result`` cut to one gradient per input, if what is beyond is None (PyTorch
+        allows that); else the error."""
+        n = len(self._edges)
+        if len(result) < n or any(g is not None for g in result[n:]):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {n}, got {len(result)})"
+            )
+        return result[:n]
+
+    def _fit(self, g: np.ndarray, i: int) -> np.ndarray:
+        """Gradient ``g`` for input ``i`` in that input's shape (a broadcast one is summed
+        back, as PyTorch does) and dtype; any other shape is an error naming the node."""
+        data = self._inputs[i].data  # type: ignore[index]
+        if g.shape != data.shape:
+            g = _sum_to(g, data.shape, self.name(), i)
+        return g if g.dtype == data.dtype else g.astype(data.dtype)
+
+    def _not_a_tensor(self, i: int) -> RuntimeError:
+        return RuntimeError(
+            f"function {self.name()} returned a gradient different than None at position "
+            f"{i}, but the corresponding forward input was not a Tensor"
+        )
+
+
+def _sum_to(g: np.ndarray, shape: tuple[int, ...], name: str, i: int) -> np.ndarray:
+    """A gradient of a broadcast shape summed back to the input's ``shape``."""
+    lead = g.ndim - len(shape)
+    if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[lead:], strict=True)):
+        raise RuntimeError(
+            f"function {name} returned an invalid gradient at index {i} - got "
+            f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+        )
+    axes = tuple(range(lead)) + tuple(
+        lead + k for k, n in enumerate(shape) if n == 1 and g.shape[lead + k] != 1
+    )
+    return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
+
+
+class _grad_disabled:
+    """``no_grad`` without its decorator machinery (user forward/backward run inside)."""
+
+    __slots__ = ("_saved",)
+
+    def __enter__(self) -> None:
+        self._saved = mode.enabled
+        mode.enabled = False
+
+    def __exit__(self, *exc: object) -> None:
+        mode.enabled = self._saved
+
+
+class Function:
+    """Base class of differentiable ops: subclass it, write ``forward`` and ``backward``
+    as static methods, call ``YourOp.apply(...)`` (see the module docstring).
+
+    Class keywords: ``arrays=True`` makes forward and backward work on numpy arrays (the
+    library's own ops); ``name=`` sets the node's class name (default: the class name
+    plus ``Backward``, e.g. ``'SquareBackward'``; the library uses PyTorch's names such
+    as ``'MulBackward0'``).
+    """
+
+    #: forward and backward receive and return numpy arrays instead of Tensors
+    arrays: ClassVar[bool] = False
+    #: the class of this Function's nodes (made for each subclass)
+    _node_type: ClassVar[type[BackwardFunction]]
+
+    def __init_subclass__(cls, arrays: bool | None = None, name: str | None = None) -> None:
+        super().__init_subclass__()
+        if arrays is not None:
+            cls.arrays = arrays
+        node_name = name or f"{cls.__name__}Backward"
+        cls._node_type = type(
+            node_name,
+            (BackwardFunction,),
+            {
+                "__slots__": (),
+                "_function": cls,
+                "op_name": re.sub(r"Backward\d*$", "", node_name) or node_name,
+                "__module__": cls.__module__,
+            },
+        )
+
+    @staticmethod
+    def forward(ctx: Any, *args: Any, **kwargs: Any) -> Any:
+        """Compute the output(s) from the inputs; save what backward needs on ``ctx``."""
+        raise NotImplementedError("a Function subclass must define forward(ctx, ...)")
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        """Given d loss / d output (one per output), return d loss / d input, one per
+        argument of ``forward`` (None for arguments that need no gradient)."""
+        raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        """Run ``forward`` on ``args`` and record the op in the graph when grad mode is on
+        and some Tensor argument requires grad.  Keyword arguments go to ``forward`` as
+        they are (never differentiated)."""
+        ctx = cls._node_type()
+        tensor = tensor_type.cls
+        # one pass over the arguments: each Tensor's gradient edge (None if it needs no
+        # gradient; None too for a constant array, False for anything else) and what
+        # forward receives
+        edges: list[Any] = []
+        values: list[Any] = []
+        record = False
+        for a in args:
+            if isinstance(a, tensor):
+                values.append(a.data)
+                edge = a._grad_edge
+                if edge is not None:
+                    record = True
+                edges.append(edge)
+            else:
+                values.append(a)
+                edges.append(None if isinstance(a, np.ndarray) else False)
+        if record and mode.enabled:
+            ctx._edges = edges
+            ctx.needs_input_grad = tuple(map(bool, edges))
+        else:
+            record = False
+            ctx._edges = ctx.needs_input_grad = _no_edges(len(args))
+        if cls.arrays:
+            out = cls.forward(ctx, *values, **kwargs)
+        else:
+            with _grad_disabled():
+                out = cls.forward(ctx, *args, **kwargs)
+        if type(out) is np.ndarray and cls.arrays:  # the usual case: one array
+            result = tensor._wrap(out)
+            if out.base is not None:
+                _share_version(result, out, args)
+            outputs = [result]
+        else:
+            single = not isinstance(out, tuple)
+            outputs = [_output(o, args, cls) for o in ((out,) if single else out)]
+            result = outputs[0] if single else tuple(outputs)
+        if mode.anomaly:
+            ctx._site = check_finite_output(
+                ctx.op_name, [o.data for o in outputs if isinstance(o, tensor)]
+            )
+        if record:
+            ctx._inputs = args
+            ctx._sequence_nr = next(sequence)
+            ctx._made_at = mutation_clock.count
+            if len(outputs) == 1 and not ctx._non_differentiable:
+                o = outputs[0]
+                if isinstance(o, tensor) and o.data.dtype.kind in "fc":
+                    o._grad_edge = (ctx, 0)
+                ctx._output_counters = (o._version_counter,) if isinstance(o, tensor) else ()
+            else:
+                _attach_outputs(ctx, out, outputs)
+        return result
+
+
+def _attach_outputs(ctx: BackwardFunction, out: Any, outputs: list[Any]) -> None:
+    """Make ``ctx`` the ``grad_fn`` of each differentiable output (several, or one that
+    forward marked)."""
+    tensor = tensor_type.cls
+    raw = out if isinstance(out, tuple) else (out,)
+    skip = ctx._non_differentiable
+    ctx._n_outputs = len(outputs)
+    if len(outputs) > 1:
+        ctx._output_meta = [
+            (o.data.shape, o.data.dtype) if isinstance(o, tensor) else ((), np.dtype(float))
+            for o in outputs
+        ]
+    counters = []
+    for i, o in enumerate(outputs):
+        if not isinstance(o, tensor) or o.data.dtype.kind not in "fc":
+            continue
+        if any(raw[i] is s for s in skip):
+            continue
+        o._grad_edge = (ctx, i)
+        counters.append(o._version_counter)
+    ctx._output_counters = tuple(counters)
+
+
+def _share_version(result: Any, view: np.ndarray, args: tuple[Any, ...]) -> None:
+    """A view of an input's memory shares that input's version counter, so an in-place
+    change through either is seen by both."""
+    tensor = tensor_type.cls
+    base = view.base
+    for a in args:  # the usual view: of the input's array, or of what that views
+        if isinstance(a, tensor) and (a.data is base or a.data.base is base):
+            result._version_counter = a._version_counter
+            return
+    for a in args:
+        if isinstance(a, tensor) and np.may_share_memory(view, a.data):
+            result._version_counter = a._version_counter
+            return
+
+
+_NO_EDGES: dict[int, tuple[bool, ...]] = {}
+
+
+def _no_edges(n: int) -> tuple[bool, ...]:
+    """The edges of an op that records nothing: no input needs a gradient."""
+    edges = _NO_EDGES.get(n)
+    if edges is None:
+        edges = _NO_EDGES[n] = (False,) * n
+    return edges
+
+
+def _output(value: Any, args: tuple[Any, ...], function: type[Function]) -> Any:
+    """One result of ``forward`` as the Tensor ``apply`` returns.
+
+    An array (``arrays=True``) is wrapped; a view of an input's memory shares that
+    input's version counter, so an in-place change through either is seen by both.  A
+    Tensor returned by a Tensor-mode forward is used as it is, unless it is one of the
+    inputs: then a new Tensor on the same memory, as PyTorch makes.
+    """
+    tensor = tensor_type.cls
+    if function.arrays:
+        if not isinstance(value, np.ndarray):
+            if isinstance(value, np.generic):
+                value = np.asarray(value)  # numpy returns scalars for 0-d results
+            else:
+                return value  # a non-array result passes through (e.g. a shape)
+        out = tensor._wrap(value)
+    elif isinstance(value, tensor):
+        if not any(value is a for a in args):
+            return value
+        out = tensor._wrap(value.data)
+        value = value.data
+    else:
+        return value
+    if value.base is not None:
+        _share_version(out, value, args)
+    return out
+
+
+def _version_error(name: str, shape: tuple[int, ...], counter: list[int]) -> RuntimeError:
+    return RuntimeError(
+        f"one of the tensors needed to compute the gradient of {name} (shape {shape}) has "
+        f"been modified by an in-place operation since that op ran (it is now at version "
+        f"{counter[VERSION]}). Compute the graph again after the change (e.g. call "
+        "optimizer.step() after backward(), not before)."
+    )
+
+
+def check_versions(node: BackwardFunction) -> None:
+    """Refuse to use an op whose inputs or outputs were changed in place after it ran.
+
+    Conservative: every input is checked, also for ops that saved nothing of it.
+    """
+    made_at = node._made_at
+    if made_at < 0:  # freed: backward will say so
+        return
+    tensor = tensor_type.cls
+    for t in node._inputs or ():
+        if isinstance(t, tensor) and t._version_counter[CHANGED_AT] > made_at:
+            raise _version_error(node.name(), t.shape, t._version_counter)
+    for counter in node._output_counters:
+        if counter[CHANGED_AT] > made_at:
+            raise _version_error(node.name(), ("output",), counter)
