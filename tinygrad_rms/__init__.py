@@ -19,6 +19,11 @@ ops; optim builds on tensor and calls the kernels.
 """
 
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .device import device
+from .ops.arithmetic import add, div, matmul, mm, mul, neg, pow, sub
+from .ops.movement import flatten, permute, reshape, squeeze, transpose, unsqueeze
+from .ops.reduce import mean, sum
+from .ops.unary import abs, clamp, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import (
@@ -26,8 +31,10 @@ from .tensor import (
     cat,
     float32,
     float64,
+    full,
     int32,
     int64,
+    linspace,
     maximum,
     minimum,
     ones,
@@ -38,6 +45,11 @@ from .tensor import (
     where,
     zeros,
 )
+
+# PyTorch's names for the dtypes programs spell most
+float = float32
+double = float64
+long = int64
 
 __version__ = "0.1.0"
 
@@ -54,25 +66,57 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "Tensor",
+    "abs",
+    "add",
     "cat",
+    "clamp",
+    "cos",
+    "device",
+    "div",
+    "double",
     "enable_grad",
+    "exp",
+    "flatten",
+    "float",
     "float32",
     "float64",
+    "full",
     "int32",
     "int64",
     "is_grad_enabled",
+    "linspace",
     "load",
+    "log",
+    "long",
     "manual_seed",
+    "matmul",
     "maximum",
+    "mean",
     "minimum",
+    "mm",
+    "mul",
+    "neg",
     "no_grad",
     "ones",
+    "permute",
+    "pow",
     "rand",
     "randn",
+    "relu",
+    "reshape",
     "save",
     "set_grad_enabled",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "squeeze",
     "stack",
+    "sub",
+    "sum",
+    "tanh",
     "tensor",
+    "transpose",
+    "unsqueeze",
     "where",
     "zeros",
 ]

@@ -19,7 +19,6 @@ broadcasting rules live in ``arrays.py``; the graph and the backward walk in
 from __future__ import annotations
 
 import warnings
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
@@ -29,6 +28,8 @@ from .arrays import DEFAULT_FLOAT, float32, float64, int32, int64, promote, scal
 from .autograd import backward as _autograd_backward
 from .autograd import engine, graph
 from .autograd.grad_mode import mode
+from .device import CPU, as_device
+from .device import device as Device
 from .ops import arithmetic, movement, reduce, unary
 from .ops import nn as nn_ops
 from .ops.reduce import MinMax
@@ -40,8 +41,10 @@ __all__ = [
     "cat",
     "float32",
     "float64",
+    "full",
     "int32",
     "int64",
+    "linspace",
     "maximum",
     "minimum",
     "ones",
@@ -228,8 +231,19 @@ class Tensor:
         """This tensor as float64."""
         return self.to(float64)
 
-    def to(self, dtype: Any) -> Tensor:
-        """This tensor converted to ``dtype`` (differentiable between float dtypes)."""
+    def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """This tensor on ``device`` (always the CPU) as ``dtype``: ``to(torch.float64)``,
+        ``to("cpu")``, ``to(device, dtype)``; differentiable between float dtypes."""
+        for a in args:
+            if isinstance(a, str | Device):
+                device = a
+            elif isinstance(a, Tensor):
+                dtype = a.dtype
+            else:
+                dtype = a
+        as_device(device)
+        if dtype is None:
+            return self
         dtype = np.dtype(dtype)
         if dtype == self.data.dtype:
             return self
@@ -238,6 +252,15 @@ class Tensor:
         return unary.to_dtype(self, dtype)
 
     type = to
+
+    @property
+    def device(self) -> Device:
+        """Where the data lives: always ``device(type='cpu')``."""
+        return CPU
+
+    def cpu(self) -> Tensor:
+        """This tensor (it is on the CPU already)."""
+        return self
 
     # ------------------------------------------------------------------ the graph
     def detach(self) -> Tensor:
@@ -272,10 +295,7 @@ class Tensor:
         if self.is_leaf:
             return
         node, nr = self._grad_edge
-        retained = node._retained
-        if retained is None:
-            retained = node._retained = {}
-        retained[nr] = weakref.ref(self)
+        node._retain_grad(nr, self)
 
     @property
     def retains_grad(self) -> bool:
@@ -283,7 +303,7 @@ class Tensor:
         if self.is_leaf:
             return False
         node, nr = self._grad_edge  # type: ignore[misc]
-        return bool(node._retained) and nr in node._retained
+        return node._retains_grad(nr)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> graph.RemovableHandle:
         """Call ``hook(grad)`` when this tensor's gradient has been computed, before it is
@@ -382,6 +402,23 @@ class Tensor:
         """self *= other in place."""
         return self._inplace("mul_", self.data * self._operand(other), other)
 
+    def div_(self, other: ArrayLike) -> Tensor:
+        """self /= other in place (the dtype stays: a float tensor)."""
+        return self._inplace("div_", self.data / self._operand(other), other)
+
+    # `x -= y` updates x in place (never rebinds the name to a new tensor), as in PyTorch
+    def __iadd__(self, other: ArrayLike) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: ArrayLike) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: ArrayLike) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: ArrayLike) -> Tensor:
+        return self.div_(other)
+
     def __setitem__(self, index: Any, value: ArrayLike) -> None:
         self._check_inplace("__setitem__", value)
         self.data[movement.index_arg(index)] = value.data if isinstance(value, Tensor) else value
@@ -421,6 +458,7 @@ class Tensor:
     __pow__ = pow = arithmetic.pow
     __neg__ = neg = arithmetic.neg
     __matmul__ = matmul = arithmetic.matmul
+    mm = arithmetic.mm
     maximum = arithmetic.maximum
     minimum = arithmetic.minimum
 
@@ -472,6 +510,8 @@ class Tensor:
     exp = unary.exp
     log = unary.log
     sqrt = unary.sqrt
+    sin = unary.sin
+    cos = unary.cos
     abs = __abs__ = unary.abs
     relu = unary.relu
     tanh = unary.tanh
@@ -552,28 +592,80 @@ def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
-def tensor(data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def tensor(
+    data: ArrayLike, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (Python floats become float32)."""
+    as_device(device)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
-def zeros(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros(
+    *shape: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """A new tensor of zeros (float32 unless ``dtype`` says otherwise)."""
+    as_device(device)
     return _leaf(np.zeros(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def ones(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones(*shape: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """A new tensor of ones (float32 unless ``dtype`` says otherwise)."""
+    as_device(device)
     return _leaf(np.ones(_shape_arg(shape), dtype=_float_dtype(dtype)), requires_grad)
 
 
-def randn(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full(
+    size: Sequence[int] | int,
+    fill_value: float | bool,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """A new tensor of ``size`` filled with ``fill_value``; its dtype, unless given, is
+    that of the value as PyTorch infers it (float32, int64 or bool)."""
+    as_device(device)
+    if dtype is None:
+        dtype = to_array(fill_value).dtype
+        dtype = np.int64 if dtype.kind in "iu" else dtype
+    return _leaf(np.full(_shape_arg((size,)), fill_value, dtype=np.dtype(dtype)), requires_grad)
+
+
+def linspace(
+    start: float,
+    end: float,
+    steps: int,
+    dtype: Any = None,
+    device: Any = None,
+    requires_grad: bool = False,
+) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end``, computed as PyTorch does:
+    start + i·step for the first half and end − (steps−1−i)·step for the second, in the
+    result's dtype, so both ends are exact (PyTorch's vectorised loop may round some
+    inner values one unit differently)."""
+    as_device(device)
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        raise ValueError(f"linspace: steps must be a non-negative integer, got {steps!r}")
+    dt = _float_dtype(dtype)
+    kind = dt.type if dt.kind == "f" else np.float64  # integer results are computed in float64
+    i = np.arange(steps)
+    step = (kind(end) - kind(start)) / kind(max(steps - 1, 1))
+    first = kind(start) + step * i.astype(kind)
+    second = kind(end) - step * (steps - 1 - i).astype(kind)
+    values = np.where(i < steps // 2, first, second) if steps > 1 else first
+    return _leaf(values.astype(dt), requires_grad)
+
+
+def randn(
+    *shape: int, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
     """Standard normal samples from the library's generator (see ``manual_seed``)."""
+    as_device(device)
     dtype = _float_dtype(dtype)
     return _leaf(generator().standard_normal(_shape_arg(shape), dtype=dtype), requires_grad)
 
 
-def rand(*shape: int, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand(*shape: int, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples on [0, 1) from the library's generator."""
+    as_device(device)
     dtype = _float_dtype(dtype)
     return _leaf(generator().random(_shape_arg(shape), dtype=dtype), requires_grad)

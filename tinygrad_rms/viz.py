@@ -76,11 +76,13 @@ def to_dot(
             continue
         seen.add(id(node))
         me = name_of(node)
-        shape = shapes.get(id(node))
+        shape = shapes.get(id(node), getattr(node, "_shown_shape", None))
         label = node.name() + (f"\\n{shape}" if shape is not None else "")
         lines.append(f'  {me} [shape=box, style=filled, fillcolor="#dde8f7", label="{label}"];')
         inputs = getattr(node, "_inputs", None)  # None once backward freed them
-        for j, edge in enumerate(getattr(node, "_edges", ())):
+        real = getattr(node, "_edges", ())
+        shown = node._function.shown_edges(node) if real else ()  # type: ignore[attr-defined]
+        for j, edge in enumerate(shown):
             if edge is False:  # not a tensor argument
                 continue
             t = inputs[j] if inputs is not None and isinstance(inputs[j], Tensor) else None
@@ -94,7 +96,7 @@ def to_dot(
                 if variable is not None:
                     lines.append(f"  {leaf(variable, True)} -> {me};")
                 continue
-            if t is not None:
+            if t is not None and edge is real[j]:  # the tensor this child made
                 shapes.setdefault(id(child), tuple(t.shape))
             lines.append(f"  {name_of(child)} -> {me};")
             stack.append(child)

@@ -121,10 +121,9 @@ def walk(
             else:
                 node.accumulate(grads)
             continue
-        assert isinstance(node, BackwardFunction)
         if node._made_at != clock.count:  # something changed in place since the op ran
             check_versions(node)
-        if node._pre_hooks is not None or node._retained is not None:
+        if node._pre_hooks is not None:  # tensor hooks, retain_grad
             grads = _run_hooks(node, grads)
         if targets is not None:
             _capture(node, grads, targets, found)
@@ -160,12 +159,18 @@ def walk(
                     continue
             elif needed is not None and target not in needed:
                 continue
-            _send(pending, heap, target, edge[1], g)
+            if target._n_outputs == 1:  # type: ignore[attr-defined]
+                if target in pending:
+                    pending[target] = pending[target] + g
+                else:
+                    pending[target] = g
+                    heappush(heap, (-target._sequence_nr, target))
+            else:
+                _send(pending, heap, target, edge[1], g)
         if not retain_graph:  # drop what backward needed; the edges stay
-            node._inputs = None
+            node._inputs = node._saved = None
             node._made_at = -1
             node.__dict__.clear()
-            node._saved = None
     return found
 
 
@@ -248,7 +253,7 @@ def _run_hooks(node: Node, grads: Any) -> Any:
             result = fn(wrap(slots[nr]))
             if result is not None:
                 slots[nr] = _hook_result(result, slots[nr])
-    for nr, ref in (getattr(node, "_retained", None) or {}).items():
+    for nr, ref in getattr(node, "__dict__", {}).get("_retained", {}).items():
         t = ref()
         if t is not None and slots[nr] is not None:
             _retain(t, slots[nr])

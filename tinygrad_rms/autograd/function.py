@@ -57,7 +57,7 @@ class FunctionCtx:
     __slots__ = ()
 
     # defaults, until forward changes them (they then live in the node's __dict__)
-    _saved: tuple[Any, ...] | None = ()
+    _saved: tuple[Any, ...] | None  # a slot of the node
     _non_differentiable: tuple[Any, ...] = ()
     _materialize_grads = True
 
@@ -98,6 +98,7 @@ class BackwardFunction(FunctionCtx, Node):
         "_inputs",
         "_made_at",
         "_output_counters",
+        "_saved",
         "_sequence_nr",
         "needs_input_grad",
     )
@@ -108,7 +109,6 @@ class BackwardFunction(FunctionCtx, Node):
     # defaults of what few nodes set (those that do keep theirs in their __dict__)
     _n_outputs = 1
     _pre_hooks: dict[int, list[Any]] | None = None  # tensor hooks, by output
-    _retained: dict[int, Any] | None = None  # retain_grad()'s tensors, by output
     _site: str | None = None  # where the op was created (anomaly mode only)
     _output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None  # several outputs
 
@@ -119,8 +119,9 @@ class BackwardFunction(FunctionCtx, Node):
     @property
     def next_functions(self) -> tuple[tuple[Node | None, int], ...]:
         """One ``(node, output_nr)`` per Tensor argument of ``forward``; ``(None, 0)`` for
-        one that needed no gradient."""
-        return tuple(e if e else (None, 0) for e in self._edges if e is not False)
+        one that needed no gradient (as ``Function.shown_edges`` shows them)."""
+        edges = self._function.shown_edges(self)
+        return tuple(e if e else (None, 0) for e in edges if e is not False)
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -252,6 +253,12 @@ class Function:
         argument of ``forward`` (None for arguments that need no gradient)."""
         raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
 
+    @staticmethod
+    def shown_edges(ctx: Any) -> list[Any]:
+        """The input edges as ``grad_fn.next_functions`` shows them: the real ones, unless
+        a fused op shows the nodes PyTorch records for it (``ops.nn.Addmm``)."""
+        return ctx._edges
+
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         """Run ``forward`` on ``args`` and record the op in the graph when grad mode is on
@@ -260,57 +267,79 @@ class Function:
         ctx = cls._node_type()
         tensor = tensor_type.cls
         # one pass over the arguments: each Tensor's gradient edge (None if it needs no
-        # gradient; None too for a constant array, False for anything else) and what
-        # forward receives
+        # gradient; None too for a constant array, False for anything else), whether it
+        # needs a gradient, and what forward receives
         edges: list[Any] = []
+        needs: list[bool] = []
         values: list[Any] = []
         record = False
         for a in args:
             if isinstance(a, tensor):
                 values.append(a.data)
                 edge = a._grad_edge
-                if edge is not None:
-                    record = True
                 edges.append(edge)
+                if edge is None:
+                    needs.append(False)
+                else:
+                    needs.append(True)
+                    record = True
             else:
                 values.append(a)
                 edges.append(None if isinstance(a, np.ndarray) else False)
-        if record and mode.enabled:
+                needs.append(False)
+        usual = not mode.changed  # grad on and anomaly off in every thread (the usual)
+        if record and (usual or mode.enabled):
             ctx._edges = edges
-            ctx.needs_input_grad = tuple(map(bool, edges))
+            ctx.needs_input_grad = tuple(needs)
         else:
             record = False
             ctx._edges = ctx.needs_input_grad = _no_edges(len(args))
-        if cls.arrays:
-            out = cls.forward(ctx, *values, **kwargs)
-        else:
+        ctx._saved = ()
+        if not cls.arrays:
             with _grad_disabled():
                 out = cls.forward(ctx, *args, **kwargs)
-        if type(out) is np.ndarray and cls.arrays:  # the usual case: one array
-            result = tensor._wrap(out)
-            if out.base is not None:
-                _share_version(result, out, args)
-            outputs = [result]
-        else:
-            single = not isinstance(out, tuple)
-            outputs = [_output(o, args, cls) for o in ((out,) if single else out)]
-            result = outputs[0] if single else tuple(outputs)
-        if mode.anomaly:
-            ctx._site = check_finite_output(
-                ctx.op_name, [o.data for o in outputs if isinstance(o, tensor)]
-            )
+            return _finish(ctx, args, out, record)
+        out = cls.forward(ctx, *values, **kwargs) if kwargs else cls.forward(ctx, *values)
+        if type(out) is not np.ndarray or not (usual or not mode.anomaly):
+            return _finish(ctx, args, out, record)
+        # the usual case: one array
+        result = tensor._wrap(out)
+        if out.base is not None:
+            _share_version(result, out, args)
         if record:
+            if ctx._non_differentiable:
+                return _finish(ctx, args, out, record, result)
             ctx._inputs = args
             ctx._sequence_nr = next(sequence)
             ctx._made_at = mutation_clock.count
-            if len(outputs) == 1 and not ctx._non_differentiable:
-                o = outputs[0]
-                if isinstance(o, tensor) and o.data.dtype.kind in "fc":
-                    o._grad_edge = (ctx, 0)
-                ctx._output_counters = (o._version_counter,) if isinstance(o, tensor) else ()
-            else:
-                _attach_outputs(ctx, out, outputs)
+            ctx._output_counters = (result._version_counter,)
+            if out.dtype.kind in "fc":
+                result._grad_edge = (ctx, 0)
         return result
+
+
+def _finish(
+    ctx: BackwardFunction, args: tuple[Any, ...], out: Any, record: bool, made: Any = None
+) -> Any:
+    """``apply``'s end in general: any number of outputs, Tensor-mode results, marked
+    outputs, anomaly mode.  ``made``: the Tensor already made of a single array ``out``."""
+    tensor = tensor_type.cls
+    function = ctx._function
+    single = not isinstance(out, tuple)
+    if made is not None:
+        outputs = [made]
+    else:
+        outputs = [_output(o, args, function) for o in ((out,) if single else out)]
+    if mode.anomaly:
+        ctx._site = check_finite_output(
+            ctx.op_name, [o.data for o in outputs if isinstance(o, tensor)]
+        )
+    if record:
+        ctx._inputs = args
+        ctx._sequence_nr = next(sequence)
+        ctx._made_at = mutation_clock.count
+        _attach_outputs(ctx, out, outputs)
+    return outputs[0] if single else tuple(outputs)
 
 
 def _attach_outputs(ctx: BackwardFunction, out: Any, outputs: list[Any]) -> None:

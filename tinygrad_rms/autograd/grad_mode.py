@@ -16,14 +16,52 @@ __all__ = ["enable_grad", "is_grad_enabled", "mode", "no_grad", "set_grad_enable
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
-class _Mode(threading.local):
-    """This thread's modes: ``no_grad`` in one thread leaves the others alone."""
-
+class _ThreadModes(threading.local):
     enabled = True  # ops record the graph
     anomaly = False  # detect_anomaly(): check every op's output and gradients
 
 
-#: The current thread's modes (one object; its attributes are per thread).
+class _Mode:
+    """This thread's modes: ``no_grad`` in one thread leaves the others alone.
+
+    ``enabled`` and ``anomaly`` read and write the calling thread's values.  Reading a
+    thread-local value costs ~0.1 µs, and every op reads both; ``changed`` is a
+    process-wide count of the values that are not at their default (grad on, anomaly
+    off) in any thread, so while it is 0 an op knows both without asking.
+    """
+
+    __slots__ = ("_local", "_lock", "changed")
+
+    def __init__(self) -> None:
+        self._local = _ThreadModes()
+        self._lock = threading.Lock()
+        self.changed = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._local.enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        self._set("enabled", bool(value), True)
+
+    @property
+    def anomaly(self) -> bool:
+        return self._local.anomaly
+
+    @anomaly.setter
+    def anomaly(self, value: bool) -> None:
+        self._set("anomaly", bool(value), False)
+
+    def _set(self, name: str, value: bool, default: bool) -> None:
+        if getattr(self._local, name) == value:
+            return
+        setattr(self._local, name, value)
+        with self._lock:  # `+=` is not atomic across threads
+            self.changed += 1 if value != default else -1
+
+
+#: The current thread's modes (one object; its values are per thread).
 mode = _Mode()
 
 

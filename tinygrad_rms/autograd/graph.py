@@ -57,18 +57,17 @@ class _TensorType:
     """The Tensor class, handed over by ``tensor.py`` (``use_tensor_type``)."""
 
     cls: Any = None
-
-    def wrap(self, data: np.ndarray) -> Any:
-        """``data`` as a plain Tensor (no copy)."""
-        return self.cls._wrap(data)
+    #: ``wrap(array)``: the array as a plain Tensor, no copy (the class's ``_wrap``)
+    wrap: Callable[[np.ndarray], Any]
 
 
 tensor_type = _TensorType()
 
 
-def use_tensor_type(cls: type) -> None:
+def use_tensor_type(cls: Any) -> None:
     """Tell autograd which class is the Tensor (called once, by ``tensor.py``)."""
     tensor_type.cls = cls
+    tensor_type.wrap = cls._wrap
 
 
 # ---------------------------------------------------------------------- versions
@@ -154,6 +153,17 @@ class Node:
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
 
+    def _retain_grad(self, output_nr: int, tensor: Any) -> None:
+        """Store the gradient of output ``output_nr`` in ``tensor.grad`` when it arrives
+        (``retain_grad``); runs after the tensor hooks, as PyTorch's does."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}  # the walk looks only here for work before a node runs
+        retained = self.__dict__.setdefault("_retained", {})
+        retained[output_nr] = weakref.ref(tensor)
+
+    def _retains_grad(self, output_nr: int) -> bool:
+        return output_nr in self.__dict__.get("_retained", ())
+
     def __repr__(self) -> str:
         return f"<{self.name()} object at {id(self):#x}>"
 
@@ -165,6 +175,7 @@ class AccumulateGrad(Node):
     """
 
     __slots__ = ("__weakref__", "_pre_hooks", "_sequence_nr", "_variable")
+    _n_outputs = 1
 
     def __init__(self, variable: GraphTensor) -> None:
         self._variable = weakref.ref(variable)

@@ -40,8 +40,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """y = x Wᵀ + b for x of shape (..., in), W of shape (out, in), b of shape (out,).
 
     The graph is PyTorch's: ``AddmmBackward0`` (``MmBackward0`` without a bias) of the
-    bias, the input and ``weight.t()``; an input of other than 2 dims is viewed as
-    (rows, in) and the result viewed back.
+    bias, the input and ``weight.t()`` (one fused node, see ``ops.nn.Linear``); an input
+    of other than 2 dims is viewed as (rows, in) and the result viewed back.
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"linear: input must be a Tensor, got {type(input).__name__}")
@@ -56,8 +56,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: bias of shape {bias.shape} does not fit weight of shape {w.shape}"
         )
     rows = input if x.ndim == 2 else movement.reshape(input, -1, w.shape[1])
-    wt = movement.T.apply(weight)  # weight.t(), its 2 dims checked above
-    out = ops.Mm.apply(rows, wt) if bias is None else ops.Addmm.apply(bias, rows, wt)
+    out = (
+        ops.LinearNoBias.apply(rows, weight)
+        if bias is None
+        else ops.Linear.apply(bias, rows, weight)
+    )
     return out if x.ndim == 2 else movement.reshape(out, *x.shape[:-1], w.shape[0])
 
 

@@ -25,6 +25,7 @@ __all__ = [
     "matmul",
     "maximum",
     "minimum",
+    "mm",
     "mul",
     "neg",
     "operands",
@@ -333,6 +334,15 @@ def neg(input: Any) -> Any:
 def matmul(input: Any, other: Any) -> Any:
     """Matrix product with numpy's rules: 1-D operands are promoted, batch dims broadcast."""
     return MatMul.apply(*operands(input, other))
+
+
+def mm(input: Any, mat2: Any) -> Any:
+    """The product of two matrices (both 2-d; ``matmul`` also takes vectors and batches)."""
+    for name, t in (("input", input), ("mat2", mat2)):
+        if not isinstance(t, tensor_type.cls) or t.ndim != 2:
+            shape = t.shape if isinstance(t, tensor_type.cls) else type(t).__name__
+            raise ValueError(f"mm: {name} must be a 2-d Tensor, got {shape}")
+    return MatMul.apply(input, mat2)
 
 
 def maximum(input: Any, other: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The nn ops as single graph nodes: linear (Addmm), softmax, log-softmax, embedding and
+"""The nn ops as single graph nodes: linear, softmax, log-softmax, embedding and
 the losses.
 
 Each is one ``Function`` rather than a composition of smaller ops: one node costs one
@@ -15,14 +15,15 @@ import numpy as np
 
 from ..arrays import as_float, normalize_dims
 from ..autograd import Function
+from .movement import T
 
 __all__ = [
-    "Addmm",
     "BinaryCrossEntropyWithLogits",
     "Embedding",
     "L1Loss",
+    "Linear",
+    "LinearNoBias",
     "LogSoftmax",
-    "Mm",
     "MseLoss",
     "NllLoss",
     "Softmax",
@@ -39,49 +40,81 @@ def _ones(n: int, dtype: np.dtype) -> np.ndarray:
     return ones
 
 
-class Addmm(Function, arrays=True, name="AddmmBackward0"):
-    """b + x·wt for x (N, in), wt = Wᵀ (in, out), b (out,): ``F.linear``'s node.
+def _weight_through_t(ctx, i):  # type: ignore[no-untyped-def]
+    """``ctx``'s input edges with input ``i``, the weight, shown behind a ``TBackward0``
+    node, as PyTorch's graph of ``linear`` has it (``addmm(bias, x, weight.t())``).
 
-    As in PyTorch, the weight enters transposed (``weight.t()``, a ``TBackward0`` node),
-    so the graph reads ``AddmmBackward0 → TBackward0 → AccumulateGrad`` for the weight.
-    Backward: ∂x = g·wtᵀ, ∂wt = xᵀ·g, ∂b = the column sums of g.
+    The transpose is done inside the fused node's backward (its ∂W comes out as
+    gᵀ·x, already in the weight's shape), so this ``TBackward0`` is never run: it is
+    what ``next_functions`` shows, made on first look and kept on the node.
+    """
+    shown = ctx.__dict__.get("_shown_edges")
+    if shown is None:
+        shown = list(ctx._edges)
+        if shown[i]:
+            t_node = T._node_type()
+            t_node._edges = [shown[i]]
+            t_node._inputs = None  # nothing to run
+            saved = ctx._saved  # gone once backward freed the node
+            t_node._shown_shape = saved[-1].shape[::-1] if saved else None
+            shown[i] = (t_node, 0)
+        ctx._shown_edges = shown
+    return shown
+
+
+class Linear(Function, arrays=True, name="AddmmBackward0"):
+    """y = b + x·Wᵀ for x (N, in), W (out, in), b (out,): ``F.linear``'s node.
+
+    One node for PyTorch's two, ``addmm(bias, x, weight.t())``: the graph it shows is
+    PyTorch's (``AddmmBackward0 → TBackward0 → AccumulateGrad`` for the weight, see
+    ``_weight_through_t``), the work is one Python call each way, which is most of a
+    small model's step.  Backward: ∂x = g·W, ∂W = gᵀ·x, ∂b = the column sums of g.
     """
 
     @staticmethod
-    def forward(ctx, bias, x, wt):
-        out = np.dot(x, wt)  # np.dot: one BLAS call, less dispatch than the @ ufunc
+    def forward(ctx, bias, x, weight):
+        out = np.dot(x, weight.T)  # np.dot: one BLAS call, less dispatch than the @ ufunc
         if bias is not None:
             out += bias
-        ctx.save_for_backward(x, wt)
+        ctx.save_for_backward(x, weight)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, wt = ctx.saved_tensors
-        db, dx, dwt = ctx.needs_input_grad
+        x, weight = ctx.saved_tensors
+        db, dx, dw = ctx.needs_input_grad
         return (
             # the column sums of g as ones·g, one BLAS call (3x faster than
             # np.add.reduce(g, axis=0) on a (100, 50) float32 gradient, and measured no
             # less accurate: BLAS's blocked sum beats the row-by-row one on long columns)
             np.dot(_ones(g.shape[0], g.dtype), g) if db else None,
-            np.dot(g, wt.T) if dx else None,
-            np.dot(x.T, g) if dwt else None,
+            np.dot(g, weight) if dx else None,
+            np.dot(g.T, x) if dw else None,
         )
 
+    @staticmethod
+    def shown_edges(ctx):  # type: ignore[override]
+        return _weight_through_t(ctx, 2)
 
-class Mm(Function, arrays=True, name="MmBackward0"):
-    """x·wt without a bias (``F.linear(x, W)``); ∂x = g·wtᵀ, ∂wt = xᵀ·g."""
+
+class LinearNoBias(Function, arrays=True, name="MmBackward0"):
+    """y = x·Wᵀ without a bias (``F.linear(x, W)``), PyTorch's ``mm(x, weight.t())``;
+    ∂x = g·W, ∂W = gᵀ·x."""
 
     @staticmethod
-    def forward(ctx, x, wt):
-        ctx.save_for_backward(x, wt)
-        return np.dot(x, wt)
+    def forward(ctx, x, weight):
+        ctx.save_for_backward(x, weight)
+        return np.dot(x, weight.T)
 
     @staticmethod
     def backward(ctx, g):
-        x, wt = ctx.saved_tensors
-        dx, dwt = ctx.needs_input_grad
-        return (np.dot(g, wt.T) if dx else None, np.dot(x.T, g) if dwt else None)
+        x, weight = ctx.saved_tensors
+        dx, dw = ctx.needs_input_grad
+        return (np.dot(g, weight) if dx else None, np.dot(g.T, x) if dw else None)
+
+    @staticmethod
+    def shown_edges(ctx):  # type: ignore[override]
+        return _weight_through_t(ctx, 1)
 
 
 class Softmax(Function, arrays=True, name="SoftmaxBackward0"):
@@ -165,8 +198,11 @@ def _reduce(loss: np.ndarray, reduction: str) -> tuple[np.ndarray, float]:
 def _pointwise_loss(ctx, loss, d_input, d_target, reduction):  # type: ignore[no-untyped-def]
     """The forward of an elementwise loss ℓ(x, y): ``loss`` reduced by mean, sum or not at
     all, with ∂ℓ/∂x and ∂ℓ/∂y (None: −∂ℓ/∂x) kept for ``_PointwiseLoss.backward``."""
-    out, scale = _reduce(loss, reduction)
-    ctx.scale = scale
+    if reduction == "mean":  # _reduce's mean, inline: this is every regression step
+        out = np.asarray(np.add.reduce(loss, axis=None) / loss.size)
+        ctx.scale = 1.0 / max(loss.size, 1)
+    else:
+        out, ctx.scale = _reduce(loss, reduction)
     ctx.save_for_backward(d_input, d_target)
     return out.astype(loss.dtype, copy=False)
 

@@ -1,4 +1,4 @@
-"""Pointwise functions of one tensor: exp, log, √, |x|, relu, tanh, σ, clamp; copies and
+"""Pointwise functions of one tensor: exp, log, √, sin, cos, |x|, relu, tanh, σ, clamp; copies and
 dtype conversions.
 
 Each ``backward`` is the derivative written out: ``g`` times f'(x), with f'(x) taken
@@ -15,7 +15,20 @@ import numpy as np
 from ..arrays import DEFAULT_FLOAT, as_float
 from ..autograd import Function
 
-__all__ = ["abs", "clamp", "clone", "exp", "log", "relu", "sigmoid", "sqrt", "tanh", "to_dtype"]
+__all__ = [
+    "abs",
+    "clamp",
+    "clone",
+    "cos",
+    "exp",
+    "log",
+    "relu",
+    "sigmoid",
+    "sin",
+    "sqrt",
+    "tanh",
+    "to_dtype",
+]
 
 
 class Exp(Function, arrays=True, name="ExpBackward0"):
@@ -61,6 +74,36 @@ class Sqrt(Function, arrays=True, name="SqrtBackward0"):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return (g / (2 * out),)
+
+
+class Sin(Function, arrays=True, name="SinBackward0"):
+    """sin x; derivative cos x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.save_for_backward(x)
+        return np.sin(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return (g * np.cos(x),)
+
+
+class Cos(Function, arrays=True, name="CosBackward0"):
+    """cos x; derivative −sin x."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = as_float(x)
+        ctx.save_for_backward(x)
+        return np.cos(x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return (-g * np.sin(x),)
 
 
 class Abs(Function, arrays=True, name="AbsBackward0"):
@@ -188,6 +231,16 @@ def log(input: Any) -> Any:
 def sqrt(input: Any) -> Any:
     """√x elementwise; derivative 1/(2√x)."""
     return Sqrt.apply(input)
+
+
+def sin(input: Any) -> Any:
+    """sin x elementwise; derivative cos x."""
+    return Sin.apply(input)
+
+
+def cos(input: Any) -> Any:
+    """cos x elementwise; derivative −sin x."""
+    return Cos.apply(input)
 
 
 def abs(input: Any) -> Any:
