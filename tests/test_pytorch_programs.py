@@ -56,9 +56,7 @@ def test_program_prints_live_pytorchs_numbers(name):
 def test_the_fitted_polynomial_is_the_known_answer():
     """Independent of PyTorch: the Legendre fit ends where least squares puts it (a ≈ 0,
     c ≈ 0 by symmetry; b·P3(d·x) close to sin x) and its loss fell tenfold."""
-    printed = make.numbers(
-        make.run_program(make.PROGRAMS / "legendre_function.py", "tinygrad_rms")
-    )
+    printed = make.numbers(make.run_program(make.PROGRAMS / "legendre_function.py", "tinygrad_rms"))
     losses = printed[1:20:2]
     a, b, c, d = printed[-5], printed[-4], printed[-2], printed[-1]
     assert losses[-1] < losses[0] / 10

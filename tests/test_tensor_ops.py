@@ -315,6 +315,9 @@ def test_reduction_dim0_of_zero_dim_tensor(op):
 # ---------------------------------------------------------------------- unary elementwise
 UNARY = {
     "exp": (lambda t: t.exp(), np.exp, "any"),
+    "sin": (lambda t: t.sin(), np.sin, "any"),
+    "cos": (lambda t: t.cos(), np.cos, "any"),
+    "torch.sin": (lambda t: tg.sin(t), np.sin, "any"),
     "log": (lambda t: t.log(), np.log, "pos"),
     "sqrt": (lambda t: t.sqrt(), np.sqrt, "pos"),
     "abs": (lambda t: t.abs(), np.abs, "nonzero"),

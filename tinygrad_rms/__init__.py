@@ -3,6 +3,7 @@
 ``import tinygrad_rms as torch`` gives the subset of PyTorch's API it covers::
 
     tensor.py     Tensor: the front users hold (numpy data + its place in the graph)
+    creation.py   tensor, zeros, ones, full, linspace, randn, rand
     ops/          every op's forward and backward, one file per kind of op
     autograd/     the graph as objects, Function, the backward walk, grad mode
     arrays.py     PyTorch's dtype and broadcasting rules, on numpy arrays
@@ -19,6 +20,7 @@ ops; optim builds on tensor and calls the kernels.
 """
 
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import full, linspace, ones, rand, randn, tensor, zeros
 from .device import device
 from .ops.arithmetic import add, div, matmul, mm, mul, neg, pow, sub
 from .ops.movement import flatten, permute, reshape, squeeze, transpose, unsqueeze
@@ -26,25 +28,7 @@ from .ops.reduce import mean, sum
 from .ops.unary import abs, clamp, cos, exp, log, relu, sigmoid, sin, sqrt, tanh
 from .random import manual_seed
 from .serialization import load, save
-from .tensor import (
-    Tensor,
-    cat,
-    float32,
-    float64,
-    full,
-    int32,
-    int64,
-    linspace,
-    maximum,
-    minimum,
-    ones,
-    rand,
-    randn,
-    stack,
-    tensor,
-    where,
-    zeros,
-)
+from .tensor import Tensor, cat, float32, float64, int32, int64, maximum, minimum, stack, where
 
 # PyTorch's names for the dtypes programs spell most
 float = float32

@@ -12,7 +12,8 @@ import math
 
 import numpy as np
 
-from ..tensor import Tensor, stack, zeros
+from ..creation import zeros
+from ..tensor import Tensor, stack
 from . import functional as F
 from . import init
 from .module import Module, Parameter
