@@ -52,7 +52,7 @@ def test_documented_error(code, exc, fragments, tmp_path):
     }
     expected = getattr(builtins, exc)
     with pytest.raises(expected) as info:
-        exec(code, namespace)
+        exec(code.replace("\\n", "\n"), namespace)  # a row spells a newline as \n
     assert type(info.value) is expected, f"{type(info.value).__name__}: {info.value}"
     message = str(info.value)
     for fragment in fragments:

@@ -8,7 +8,8 @@
     anomaly.py     detect_anomaly: find the op that made the first NaN/inf
     gradcheck.py   gradcheck: backward against central differences
 
-This package never imports the Tensor: it works on nodes and numpy arrays, and wraps
+This package never imports the Tensor (only ``arrays.py``'s broadcasting rule): it works on
+nodes and numpy arrays, and wraps
 arrays as Tensors only at its edges (``.grad``, hooks, results of ``grad``) with the
 class ``tensor.py`` hands it (``graph.use_tensor_type``).
 

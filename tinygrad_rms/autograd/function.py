@@ -21,12 +21,14 @@ the ``ctx`` both methods receive, and the ``grad_fn`` of the outputs: its class 
 for each Function (``SquareBackward``), so ``y.grad_fn.name()`` says which op made ``y``.
 
 By default (as in PyTorch) ``forward`` receives Tensors and runs with grad mode off, and
-``backward`` receives and returns Tensors.  The library's own ops are written on this
-same class with ``arrays=True`` (``class Mul(Function, arrays=True)``): their forward
-receives the numpy arrays of the Tensor arguments and returns arrays, and their
-backward works on arrays too.  That skips a Tensor wrapper around every value, which
+``backward`` receives and returns Tensors, which are checked against the inputs (their
+number, shapes and dtypes).  The library's own ops are written on this same class with
+``arrays=True`` (``class Mul(Function, arrays=True)``): their forward receives the numpy
+arrays of the Tensor arguments and returns arrays, and their backward works on arrays
+too and is trusted to return exact shapes (their tests check every gradient against
+central differences and PyTorch).  That skips a Tensor wrapper around every value, which
 is most of an op's cost at small sizes; everything else (ctx, ``save_for_backward``,
-``needs_input_grad``, the node, the checks of the returned gradients) is shared.
+``needs_input_grad``, the node, the count of returned gradients) is shared.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..arrays import unbroadcast
 from .anomaly import check_finite_output
 from .grad_mode import mode
 from .graph import CHANGED_AT, VERSION, Node, mutation_clock, sequence, tensor_type
@@ -56,8 +59,8 @@ class FunctionCtx:
 
     __slots__ = ()
 
+    _saved: tuple[Any, ...] | None  # a slot of the node; None once freed
     # defaults, until forward changes them (they then live in the node's __dict__)
-    _saved: tuple[Any, ...] | None  # a slot of the node
     _non_differentiable: tuple[Any, ...] = ()
     _materialize_grads = True
 
@@ -185,17 +188,15 @@ class BackwardFunction(FunctionCtx, Node):
 
 
 def _sum_to(g: np.ndarray, shape: tuple[int, ...], name: str, i: int) -> np.ndarray:
-    """A gradient of a broadcast shape summed back to the input's ``shape``."""
+    """A gradient of a broadcast shape summed back to the input's ``shape`` (any other
+    shape is an error naming the node)."""
     lead = g.ndim - len(shape)
     if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[lead:], strict=True)):
         raise RuntimeError(
             f"function {name} returned an invalid gradient at index {i} - got "
             f"{list(g.shape)} but expected shape compatible with {list(shape)}"
         )
-    axes = tuple(range(lead)) + tuple(
-        lead + k for k, n in enumerate(shape) if n == 1 and g.shape[lead + k] != 1
-    )
-    return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
+    return unbroadcast(g, shape)
 
 
 class _grad_disabled:
@@ -300,7 +301,7 @@ class Function:
                 out = cls.forward(ctx, *args, **kwargs)
             return _finish(ctx, args, out, record)
         out = cls.forward(ctx, *values, **kwargs) if kwargs else cls.forward(ctx, *values)
-        if type(out) is not np.ndarray or not (usual or not mode.anomaly):
+        if type(out) is not np.ndarray or (not usual and mode.anomaly):
             return _finish(ctx, args, out, record)
         # the usual case: one array
         result = tensor._wrap(out)
@@ -419,9 +420,9 @@ def _output(value: Any, args: tuple[Any, ...], function: type[Function]) -> Any:
     return out
 
 
-def _version_error(name: str, shape: tuple[int, ...], counter: list[int]) -> RuntimeError:
+def _version_error(name: str, what: str, counter: list[int]) -> RuntimeError:
     return RuntimeError(
-        f"one of the tensors needed to compute the gradient of {name} (shape {shape}) has "
+        f"one of the tensors needed to compute the gradient of {name} ({what}) has "
         f"been modified by an in-place operation since that op ran (it is now at version "
         f"{counter[VERSION]}). Compute the graph again after the change (e.g. call "
         "optimizer.step() after backward(), not before)."
@@ -439,7 +440,7 @@ def check_versions(node: BackwardFunction) -> None:
     tensor = tensor_type.cls
     for t in node._inputs or ():
         if isinstance(t, tensor) and t._version_counter[CHANGED_AT] > made_at:
-            raise _version_error(node.name(), t.shape, t._version_counter)
+            raise _version_error(node.name(), f"an input of shape {t.shape}", t._version_counter)
     for counter in node._output_counters:
         if counter[CHANGED_AT] > made_at:
-            raise _version_error(node.name(), ("output",), counter)
+            raise _version_error(node.name(), "its output", counter)
