@@ -143,6 +143,11 @@ def grad(
     gradient is then None, or zeros with ``materialize_grads``).
     """
     _refuse_create_graph(create_graph)
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, but "
+            "got: allow_unused=False."
+        )
     outs = _as_list("outputs", outputs)
     ins = _as_list("inputs", inputs)
     seeds = _seeds(outs, grad_outputs)

@@ -42,16 +42,16 @@ def backward(
     if inputs is None:
         walk(_seeds(tensors, grad_tensors), retain_graph, None)
         return
+    if not inputs:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
     targets = _targets(inputs)
+    for t in inputs:  # a non-leaf input keeps its gradient, as retain_grad() does
+        if not isinstance(t._grad_edge[0], AccumulateGrad):
+            t.retain_grad()  # (stored by the walk, when it reaches the tensor)
     found = walk(_seeds(tensors, grad_tensors), retain_graph, targets)
-    for t, g in zip(inputs, found, strict=True):
-        if g is None:
-            continue
-        edge = t._grad_edge
-        if isinstance(edge[0], AccumulateGrad):
-            edge[0].accumulate(g)
-        else:
-            _retain(t, g)
+    for edge, position in targets.items():
+        if found[position] is not None and isinstance(edge[0], AccumulateGrad):
+            edge[0].accumulate(found[position])
 
 
 def grad(
@@ -62,7 +62,11 @@ def grad(
 ) -> list[np.ndarray | None]:
     """d(outputs · grad_outputs)/d(input) for each of ``inputs`` (None where unreached);
     no ``.grad`` is touched."""
-    return walk(_seeds(outputs, grad_outputs), retain_graph, _targets(inputs))
+    if not inputs:
+        raise RuntimeError("grad requires non-empty inputs.")
+    targets = _targets(inputs)
+    found = walk(_seeds(outputs, grad_outputs), retain_graph, targets)
+    return [found[targets[t._grad_edge]] for t in inputs]
 
 
 def _seeds(tensors: Sequence[Any], grads: Sequence[np.ndarray]) -> list[tuple[Edge, np.ndarray]]:
@@ -77,11 +81,12 @@ def _seeds(tensors: Sequence[Any], grads: Sequence[np.ndarray]) -> list[tuple[Ed
 
 
 def _targets(inputs: Sequence[Any]) -> dict[Edge, int]:
-    targets = {}
-    for i, t in enumerate(inputs):
+    """Each distinct input's gradient edge, numbered (a tensor may be listed twice)."""
+    targets: dict[Edge, int] = {}
+    for t in inputs:
         if t._grad_edge is None:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-        targets[t._grad_edge] = i
+        targets.setdefault(t._grad_edge, len(targets))
     return targets
 
 
@@ -139,7 +144,8 @@ def walk(
         edges = node._edges
         if len(result) != len(edges):
             result = node._wrong_count(result)
-        checked = not function.arrays  # the library's own ops return exact shapes
+        if not function.arrays:  # checked, all before any is passed on (the library's
+            result = node._checked(result)  # own ops are trusted to return exact shapes)
         for i, g in enumerate(result):
             if g is None:
                 continue
@@ -148,8 +154,6 @@ def walk(
                 if edge is False:
                     raise node._not_a_tensor(i)
                 continue
-            if checked:
-                g = node._fit(g, i)
             target = edge[0]
             if type(target) is AccumulateGrad:
                 if target._pre_hooks is None and accumulate:  # the common case: add now
@@ -167,10 +171,9 @@ def walk(
                     heappush(heap, (-target._sequence_nr, target))
             else:
                 _send(pending, heap, target, edge[1], g)
-        if not retain_graph:  # drop what backward needed; the edges stay
+        if not retain_graph:  # drop the inputs and the saved values; the edges stay
             node._inputs = node._saved = None
             node._made_at = -1
-            node.__dict__.clear()
     return found
 
 

@@ -33,6 +33,7 @@ is most of an op's cost at small sizes; everything else (ctx, ``save_for_backwar
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any, ClassVar
 
@@ -113,7 +114,7 @@ class BackwardFunction(FunctionCtx, Node):
     _n_outputs = 1
     _pre_hooks: dict[int, list[Any]] | None = None  # tensor hooks, by output
     _site: str | None = None  # where the op was created (anomaly mode only)
-    _output_meta: list[tuple[tuple[int, ...], np.dtype]] | None = None  # several outputs
+    _output_meta: list[Any] | None = None  # several outputs: (shape, dtype) or None each
 
     #: One bool per argument of ``forward``: whether that input needs a gradient
     #: (backward may skip computing the others, returning None for them).
@@ -140,10 +141,10 @@ class BackwardFunction(FunctionCtx, Node):
         function = self._function
         if self._n_outputs == 1:
             grads = (grads,)
-        elif self._materialize_grads:
+        elif self._materialize_grads:  # zeros for unused outputs (None for non-Tensors)
             grads = tuple(
-                np.zeros(shape, dtype) if g is None else g
-                for g, (shape, dtype) in zip(grads, self._output_meta or (), strict=True)
+                np.zeros(*meta) if g is None and meta is not None else g
+                for g, meta in zip(grads, self._output_meta or (), strict=True)
             )
         if function.arrays:
             result = function.backward(self, *grads)
@@ -172,18 +173,27 @@ class BackwardFunction(FunctionCtx, Node):
             )
         return result[:n]
 
-    def _fit(self, g: np.ndarray, i: int) -> np.ndarray:
-        """Gradient ``g`` for input ``i`` in that input's shape (a broadcast one is summed
-        back, as PyTorch does) and dtype; any other shape is an error naming the node."""
-        data = self._inputs[i].data  # type: ignore[index]
-        if g.shape != data.shape:
-            g = _sum_to(g, data.shape, self.name(), i)
-        return g if g.dtype == data.dtype else g.astype(data.dtype)
+    def _checked(self, result: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The gradients a Tensor-mode backward returned, each in its input's shape (a
+        broadcast one is summed back, as PyTorch does) and dtype; any other shape, or a
+        gradient for a non-Tensor argument, is an error naming the node."""
+        checked = []
+        for i, (g, edge) in enumerate(zip(result, self._edges, strict=True)):
+            if g is None or not edge:
+                if g is not None and edge is False:
+                    raise self._not_a_tensor(i)
+                checked.append(None)
+                continue
+            data = self._inputs[i].data  # type: ignore[index]
+            if g.shape != data.shape:
+                g = _sum_to(g, data.shape, self.name(), i)
+            checked.append(g if g.dtype == data.dtype else g.astype(data.dtype))
+        return tuple(checked)
 
     def _not_a_tensor(self, i: int) -> RuntimeError:
         return RuntimeError(
             f"function {self.name()} returned a gradient different than None at position "
-            f"{i}, but the corresponding forward input was not a Tensor"
+            f"{i + 1}, but the corresponding forward input was not a Tensor"
         )
 
 
@@ -265,6 +275,8 @@ class Function:
         """Run ``forward`` on ``args`` and record the op in the graph when grad mode is on
         and some Tensor argument requires grad.  Keyword arguments go to ``forward`` as
         they are (never differentiated)."""
+        if kwargs and not cls.arrays:  # PyTorch binds keywords to forward's parameters
+            args, kwargs = _bound(cls, args, kwargs), {}
         ctx = cls._node_type()
         tensor = tensor_type.cls
         # one pass over the arguments: each Tensor's gradient edge (None if it needs no
@@ -294,7 +306,8 @@ class Function:
             ctx.needs_input_grad = tuple(needs)
         else:
             record = False
-            ctx._edges = ctx.needs_input_grad = _no_edges(len(args))
+            ctx._edges = _no_edges(len(args))
+            ctx.needs_input_grad = tuple(needs)
         ctx._saved = ()
         if not cls.arrays:
             with _grad_disabled():
@@ -352,8 +365,7 @@ def _attach_outputs(ctx: BackwardFunction, out: Any, outputs: list[Any]) -> None
     ctx._n_outputs = len(outputs)
     if len(outputs) > 1:
         ctx._output_meta = [
-            (o.data.shape, o.data.dtype) if isinstance(o, tensor) else ((), np.dtype(float))
-            for o in outputs
+            (o.data.shape, o.data.dtype) if isinstance(o, tensor) else None for o in outputs
         ]
     counters = []
     for i, o in enumerate(outputs):
@@ -379,6 +391,19 @@ def _share_version(result: Any, view: np.ndarray, args: tuple[Any, ...]) -> None
         if isinstance(a, tensor) and np.may_share_memory(view, a.data):
             result._version_counter = a._version_counter
             return
+
+
+def _bound(cls: type[Function], args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple:
+    """``args`` and ``kwargs`` as the positional arguments of ``cls.forward`` (defaults
+    filled in), so that a Tensor passed by keyword is an input like any other."""
+    signature = inspect.signature(cls.forward)
+    bound = signature.bind(None, *args, **kwargs)  # None: the ctx
+    bound.apply_defaults()
+    if bound.kwargs:
+        raise TypeError(
+            f"{cls.__name__}.apply: forward takes **kwargs; pass its Tensors positionally"
+        )
+    return bound.args[1:]
 
 
 _NO_EDGES: dict[int, tuple[bool, ...]] = {}

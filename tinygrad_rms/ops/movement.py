@@ -126,12 +126,14 @@ class Index(Function, arrays=True, name="IndexBackward0"):
 
     @staticmethod
     def forward(ctx, x, index):
-        ctx.source = index, x.shape, x.dtype
+        ctx.source = x.shape, x.dtype
+        ctx.save_for_backward(index)  # (an index may hold arrays: freed after backward)
         return np.asarray(x[index])
 
     @staticmethod
     def backward(ctx, g):
-        index, shape, dtype = ctx.source
+        (index,) = ctx.saved_tensors
+        shape, dtype = ctx.source
         full = np.zeros(shape, dtype)
         if _is_advanced(index):
             np.add.at(full, index, g)

@@ -173,12 +173,14 @@ class Embedding(Function, arrays=True, name="EmbeddingBackward0"):
 
     @staticmethod
     def forward(ctx, weight, *, indices):
-        ctx.source = indices, weight.shape, weight.dtype
+        ctx.source = weight.shape, weight.dtype
+        ctx.save_for_backward(indices)
         return weight[indices]
 
     @staticmethod
     def backward(ctx, g):
-        indices, shape, dtype = ctx.source
+        (indices,) = ctx.saved_tensors
+        shape, dtype = ctx.source
         full = np.zeros(shape, dtype)
         np.add.at(full, indices, g)
         return (full,)
@@ -269,14 +271,14 @@ class NllLoss(Function, arrays=True, name="NllLossBackward0"):
         log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
         loss = -log_p[rows, t1]
         out, scale = _reduce(loss.reshape(target.shape), reduction)
-        ctx.picked = rows, t1, scale, x.shape
-        ctx.save_for_backward(log_p)
+        ctx.scale, ctx.shape = scale, x.shape
+        ctx.save_for_backward(log_p, t1)
         return out.astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
-        (log_p,) = ctx.saved_tensors
-        rows, t1, scale, shape = ctx.picked
+        log_p, t1 = ctx.saved_tensors
+        rows, scale, shape = np.arange(len(t1)), ctx.scale, ctx.shape
         grad = np.exp(log_p)
         grad[rows, t1] -= 1
         g_rows = np.asarray(g, dtype=grad.dtype).reshape(-1, 1) * scale

@@ -119,14 +119,16 @@ class _ExtremeAlong(Function, arrays=True):
         indices = (idx if keepdim else idx.squeeze(dim)).astype(np.int64)
         if not keepdim:
             values = values.squeeze(dim)
-        ctx.along = idx, dim, keepdim, x.shape, x.dtype
+        ctx.along = dim, keepdim, x.shape, x.dtype
+        ctx.save_for_backward(idx)
         ctx.mark_non_differentiable(indices)
         ctx.set_materialize_grads(False)
         return values, indices
 
     @staticmethod
     def backward(ctx, g, _g_indices):
-        idx, dim, keepdim, shape, dtype = ctx.along
+        (idx,) = ctx.saved_tensors
+        dim, keepdim, shape, dtype = ctx.along
         full = np.zeros(shape, dtype)
         np.put_along_axis(full, idx, g if keepdim else np.expand_dims(g, dim), axis=dim)
         return full, None, None
