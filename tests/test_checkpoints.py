@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from models import SimpleNet, simplenet
 
 import tinygrad_rms as tg
 from tinygrad_rms import nn, optim
@@ -38,33 +39,6 @@ from tinygrad_rms import nn, optim
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "export_to_pytorch.py"
 META = "__tinygrad_rms__"
-
-
-class SimpleNet(nn.Module):
-    """The RMSProp document's model."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(10, 50)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(50, 1)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
-
-
-def torch_simplenet(torch):
-    class TorchSimpleNet(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.fc1 = torch.nn.Linear(10, 50)
-            self.relu = torch.nn.ReLU()
-            self.fc2 = torch.nn.Linear(50, 1)
-
-        def forward(self, x):
-            return self.fc2(self.relu(self.fc1(x)))
-
-    return TorchSimpleNet()
 
 
 def assert_same(actual, expected, where: str = "root") -> None:
@@ -612,7 +586,7 @@ def test_non_strict_load_returns_missing_and_unexpected_and_loads_the_rest() -> 
 def test_non_strict_load_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)
-    ours, theirs = SimpleNet(), torch_simplenet(torch)
+    ours, theirs = SimpleNet(), simplenet(torch)
     state = {k: v.data.copy() for k, v in ours.state_dict().items() if k != "fc2.bias"}
     state["fc3.weight"] = np.zeros((1, 50), np.float32)
     state["extra.bias"] = np.zeros(3, np.float32)
@@ -639,7 +613,7 @@ def test_our_checkpoint_loads_into_torch(tmp_path: Path) -> None:
     model, _, _ = trained(steps=3)
     tg.save({"model": model.state_dict()}, tmp_path / "ours.npz")
     state = tg.load(tmp_path / "ours.npz")["model"]
-    theirs = torch_simplenet(torch)
+    theirs = simplenet(torch)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})  # strict
     x = np.random.default_rng(0).standard_normal((32, 10)).astype(np.float32)
     with torch.no_grad():
@@ -653,7 +627,7 @@ def test_our_checkpoint_loads_into_torch(tmp_path: Path) -> None:
 def test_torch_state_dict_loads_into_ours(tmp_path: Path) -> None:
     torch = pytest.importorskip("torch")
     torch.manual_seed(0)
-    theirs = torch_simplenet(torch)
+    theirs = simplenet(torch)
     state = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
     ours = SimpleNet()
     assert ours.load_state_dict(state) == ([], [])
@@ -688,7 +662,7 @@ def test_rmsprop_state_continues_in_torch(tmp_path: Path) -> None:
         ours_step()
     tg.save({"model": model.state_dict(), "optim": opt.state_dict()}, tmp_path / "c.npz")
     ckpt = tg.load(tmp_path / "c.npz")
-    theirs = torch_simplenet(torch)
+    theirs = simplenet(torch)
     theirs.load_state_dict({k: torch.from_numpy(v) for k, v in ckpt["model"].items()})
     topt = torch.optim.RMSprop(theirs.parameters(), **hyper)
     tstate = topt.state_dict()

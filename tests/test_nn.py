@@ -5,20 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from models import SimpleNet
 
 import tinygrad_rms as tg
 from tinygrad_rms import nn
-
-
-class SimpleNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(10, 50)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(50, 1)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
 
 
 def test_parameters_are_registered_with_pytorch_names_and_order():

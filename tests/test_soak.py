@@ -12,6 +12,7 @@ import sys
 
 import numpy as np
 import pytest
+from models import SimpleNet
 
 import tinygrad_rms as tg
 from tinygrad_rms import nn, optim
@@ -28,17 +29,6 @@ def _rss_mb() -> float:
     except OSError:
         scale = 1 if sys.platform == "darwin" else 1024
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
-
-
-class SimpleNet(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc1 = nn.Linear(10, 50)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(50, 1)
-
-    def forward(self, x):
-        return self.fc2(self.relu(self.fc1(x)))
 
 
 def _setup(kind: str):
@@ -74,8 +64,9 @@ def test_memory_stays_flat(kind, steps):
     before = _rss_mb()
     _train(model, opt, X, y, steps - steps // 10, record=False)
     growth = _rss_mb() - before
-    print(f"{kind}: RSS growth over {steps - steps // 10} steps after warm-up: {growth:.2f} MB")
-    assert growth < 5.0
+    assert growth < 5.0, (
+        f"{kind}: RSS grew {growth:.2f} MB over {steps - steps // 10} steps after warm-up"
+    )
 
 
 @pytest.mark.parametrize("kind,steps", [("simplenet", 100_000), ("mlp", 2_000)])
