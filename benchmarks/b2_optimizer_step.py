@@ -120,8 +120,8 @@ def initial_arrays(total: int, parts: int, seed: int = 0) -> list[tuple[np.ndarr
     return out
 
 
-def kernel_hyper() -> np.ndarray:
-    """``rmsprop_update``'s packed scalars (its ``hyper`` array) for float32 parameters.
+def kernel_scalars() -> np.ndarray:
+    """``rmsprop_update``'s packed ``scalars`` for float32 parameters.
 
     Taken from ``RMSprop(lr=LR, alpha=ALPHA, eps=EPS)``'s own plan, so the bare call runs
     the very specialisation and values that ``step()`` runs.
@@ -130,7 +130,7 @@ def kernel_hyper() -> np.ndarray:
     import tinygrad_rms.optim as toptim
 
     opt = toptim.RMSprop([tnn.Parameter(np.zeros(1, F32))], lr=LR, alpha=ALPHA, eps=EPS)
-    return opt._prepared(opt.param_groups[0]).kernel_hyper(np.dtype(F32), 1)
+    return opt.plan(opt.defaults).scalars(np.dtype(F32), 1)
 
 
 def make_ours(
@@ -181,7 +181,7 @@ def _kernel_calls(
 def make_bare(arrays: Sequence[tuple[np.ndarray, np.ndarray]]) -> StepContender:
     from tinygrad_rms.kernels import rmsprop_update
 
-    step, thetas = _kernel_calls(rmsprop_update, arrays, None, None, kernel_hyper())
+    step, thetas = _kernel_calls(rmsprop_update, arrays, None, None, kernel_scalars())
     return StepContender("bare", step, lambda: thetas)
 
 

@@ -1,15 +1,19 @@
 """Keep the Numba kernels honest (stumpy's way): one place for compile options, kernels
-import nothing of ours, and every kernel is compiled through that place."""
+import nothing of ours, every kernel is compiled through that place, and each kernel
+unpacks its packed ``scalars`` in the order its optimizer packs them."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import tinygrad_rms as tg
 import tinygrad_rms.kernels as kernels
+from tinygrad_rms import optim
 from tinygrad_rms.kernels import _jit
 
 KERNEL_DIR = Path(kernels.__file__).parent
@@ -76,7 +80,7 @@ def test_every_public_kernel_is_compiled_through_the_jit_helper():
             assert ast.unparse(assigned) == f"jit_parallel({serial})", name
 
 
-# Per kernel: its state buffers made from (θ, g), and every option on in its HYPER_LAYOUT.
+# Per kernel: its state buffers made from (θ, g), and every option on in its SCALARS.
 EVERYTHING_ON = {
     # v, ḡ, m; centered, Nesterov momentum, both decays, bias correction, ε and η on both
     # sides of the root and the buffer, maximize
@@ -109,13 +113,93 @@ def test_parallel_copies_give_the_serial_results_bit_for_bit(name):
     n = kernels.PARALLEL_MIN_SIZE + 1001
     theta = rng.standard_normal(n, dtype=np.float32)
     grad = rng.standard_normal(n, dtype=np.float32)
-    hyper = np.array(values, np.float32)
+    scalars = np.array(values, np.float32)
     outs = []
     for kernel in (getattr(kernels, f"{name}_update"), getattr(kernels, f"{name}_update_parallel")):
         arrays = [a.copy() for a in (theta, *make_buffers(theta, grad))]
-        kernel(arrays[0], grad, *arrays[1:], hyper)
+        kernel(arrays[0], grad, *arrays[1:], scalars)
         outs.append(arrays)
     for serial, parallel in zip(*outs, strict=True):
         assert np.array_equal(serial, parallel)
     assert not np.array_equal(outs[0][0], theta)  # the kernels did update θ
 
+
+# ------------------------------------------------------------------ the packed scalars
+#: kernel module -> the optimizer whose plan packs its scalars
+PACKED_BY = {
+    "sgd": optim.SGD,
+    "adagrad": optim.Adagrad,
+    "rmsprop": optim.RMSprop,
+    "adam": optim.Adam,
+}
+
+
+def _unpacked(name: str) -> list[str]:
+    """The names ``<name>_update`` unpacks from its ``scalars``, in order.
+
+    Only statements such as ``alpha, one_minus_alpha = scalars[0:2]`` may read it, each
+    taking the slice that follows the previous one's, so the names and their positions
+    are the ones written.
+    """
+    kernel = next(
+        node
+        for node in ast.walk(_kernel_sources()[f"{name}.py"])
+        if isinstance(node, ast.FunctionDef) and node.name == f"{name}_update"
+    )
+    assert kernel.args.args[-1].arg == "scalars", f"{name}_update's last argument"
+    names: list[str] = []
+    unpackings = 0
+    for statement in kernel.body:
+        value = getattr(statement, "value", None)
+        if not (isinstance(value, ast.Subscript) and ast.unparse(value.value) == "scalars"):
+            continue
+        assert isinstance(statement, ast.Assign) and len(statement.targets) == 1
+        (target,) = statement.targets
+        assert isinstance(target, ast.Tuple), ast.unparse(statement)
+        assert all(isinstance(t, ast.Name) for t in target.elts), ast.unparse(statement)
+        window = value.slice
+        assert isinstance(window, ast.Slice) and window.step is None, ast.unparse(statement)
+        lower, upper = ast.literal_eval(window.lower), ast.literal_eval(window.upper)
+        assert (lower, upper) == (len(names), len(names) + len(target.elts)), (
+            f"{name}: {ast.unparse(statement)} does not take the slice after the last one"
+        )
+        names += [ast.unparse(t) for t in target.elts]
+        unpackings += 1
+    uses = [n for n in ast.walk(kernel) if isinstance(n, ast.Name) and n.id == "scalars"]
+    assert len(uses) == unpackings, f"{name}_update reads scalars other than by unpacking"
+    return names
+
+
+@pytest.mark.parametrize("name", PACKED_BY)
+def test_each_kernel_unpacks_its_scalars_in_the_order_of_its_layout(name):
+    layout = importlib.import_module(f"tinygrad_rms.kernels.{name}").SCALARS
+    assert _unpacked(name) == list(layout)
+
+
+@pytest.mark.parametrize("name", PACKED_BY)
+def test_each_plan_packs_every_entry_of_its_kernels_layout_by_name(name):
+    layout = importlib.import_module(f"tinygrad_rms.kernels.{name}").SCALARS
+    opt = PACKED_BY[name]([tg.Tensor(np.zeros(3, np.float32), requires_grad=True)])
+    plan = opt.plan(dict(opt.defaults))
+    assert plan.LAYOUT is layout
+    for dtype in (np.float32, np.float64):  # named in the layout's order, to read alike
+        assert list(plan._named_scalars(np.dtype(dtype))) == list(layout)
+        assert plan.scalars(np.dtype(dtype), 1).shape == (len(layout),)
+
+
+def test_every_kernel_is_checked_for_its_layout():
+    assert set(PACKED_BY) == {
+        n.removesuffix("_update") for n in kernels.__all__ if n.endswith("_update")
+    }
+
+
+def test_no_name_in_the_optimizers_or_kernels_says_just_hyper():
+    """The word once meant three things: a group's hyperparameters, a plan and the kernel's
+    packed scalars.  Now each has its own name."""
+    for folder in (KERNEL_DIR, KERNEL_DIR.parent / "optim"):
+        for path in folder.glob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                for field in ("id", "arg", "attr", "name"):
+                    word = str(getattr(node, field, "") or "").lower().strip("_")
+                    if word.startswith("hyper"):
+                        assert word.startswith("hyperparameter"), f"{path.name}: {word}"

@@ -1,14 +1,14 @@
 """Numba kernels: small loops that read like the formulas they implement.
 
-Kernels import nothing else of tinygrad_rms.  They take numpy arrays and one small array
-of scalars in the arrays' dtype, update buffers in place in one pass over memory, and
-return nothing.  Optional buffers are passed as ``None``; Numba compiles a
-specialisation without their branch.  The optimizers hand them flat (1-D) views, so a
-kernel compiles once per dtype and set of optional buffers whatever the parameters'
-shapes (a 2-D weight and a 1-D bias share one compilation).  Every kernel is compiled
-through ``_jit`` so that compile options live in one place; ``*_parallel`` copies split
-the loop across threads (used for large tensors when ``optim.set_parallel_threshold``
-asks; launched holding ``parallel_launch``).
+Kernels import nothing else of tinygrad_rms.  They take numpy arrays and, last, one small
+array ``scalars`` in the arrays' dtype (laid out as the module's ``SCALARS``), update
+buffers in place in one pass over memory, and return nothing.  Optional buffers are
+passed as ``None``; Numba compiles a specialisation without their branch.  The
+optimizers hand them flat (1-D) views, so a kernel compiles once per dtype and set of
+optional buffers whatever the parameters' shapes (a 2-D weight and a 1-D bias share one
+compilation).  Every kernel is compiled through ``_jit`` so that compile options live in
+one place; ``*_parallel`` copies split the loop across threads (used for large tensors
+when ``optim.set_parallel_threshold`` asks; launched holding ``parallel_launch``).
 """
 
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch

@@ -7,10 +7,10 @@
 S only grows, so the effective step η_t/(√S + ε) only shrinks: the weakness RMSProp's
 moving average removes.
 
-The scalars arrive packed in one array ``hyper`` of the parameter's dtype
-(``HYPER_LAYOUT``), with weight decay as a loop-invariant test on its value, for the
-reasons given in ``kernels/rmsprop.py`` (one argument instead of four, and an option that
-is off costs nothing).
+The scalars arrive packed in one array ``scalars`` of the parameter's dtype, laid out as
+``SCALARS``, with weight decay as a loop-invariant test on its value, for the reasons
+given in ``kernels/rmsprop.py`` (one argument instead of four, and an option that is off
+costs nothing).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 
 from ._jit import jit, jit_parallel, prange
 
-#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
-HYPER_LAYOUT = (
+#: What ``scalars[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+SCALARS = (
     "lr_t",  # η_t = η / (1 + (t−1)·lr_decay) at this parameter's step t
     "eps",  # ε
     "weight_decay",  # λ, or 0
@@ -33,10 +33,10 @@ def adagrad_update(  # type: ignore[no-untyped-def]
     param: np.ndarray,
     grad: np.ndarray,
     state_sum: np.ndarray,
-    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
+    scalars: np.ndarray,  # the packed scalars, laid out as SCALARS
 ) -> None:
     """Update ``param`` and its sum of squared gradients in place (arrays C-contiguous)."""
-    lr_t, eps, weight_decay, grad_sign = hyper[0:4]
+    lr_t, eps, weight_decay, grad_sign = scalars[0:4]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)

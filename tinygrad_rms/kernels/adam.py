@@ -10,8 +10,8 @@
 Adam is RMSProp's denominator (with bias correction) over a momentum-averaged gradient.
 
 The amsgrad maximum is an optional argument (``None`` when off); the scalars arrive
-packed in one array ``hyper`` of the parameter's dtype (``HYPER_LAYOUT``), with the two
-weight decays as loop-invariant tests on their values, for the reasons given in
+packed in one array ``scalars`` of the parameter's dtype (laid out as ``SCALARS``), with
+the two weight decays as loop-invariant tests on their values, for the reasons given in
 ``kernels/rmsprop.py`` (one argument instead of eleven, and an option that is off costs
 nothing).  The lerp computes both of its sides and selects one: written as a third
 loop-invariant branch beside the two decays, it made the compiled loop 2-4x slower
@@ -24,8 +24,8 @@ import numpy as np
 
 from ._jit import jit, jit_parallel, prange
 
-#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
-HYPER_LAYOUT = (
+#: What ``scalars[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+SCALARS = (
     "step_size",  # η/c₁, c₁ = 1 − β₁ᵗ (this parameter's step t)
     "beta1",  # β₁
     "one_minus_beta1",  # 1 − β₁
@@ -46,11 +46,11 @@ def adam_update(  # type: ignore[no-untyped-def]
     exp_avg: np.ndarray,
     exp_avg_sq: np.ndarray,
     max_exp_avg_sq,  # np.ndarray | None: amsgrad
-    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
+    scalars: np.ndarray,  # the packed scalars, laid out as SCALARS
 ) -> None:
     """Update ``param`` and its moment buffers in place (arrays C-contiguous, like ``param``)."""
-    step_size, beta1, one_minus_beta1, beta2, one_minus_beta2 = hyper[0:5]
-    bias_correction2_sqrt, eps, weight_decay, decay_factor, grad_sign = hyper[5:10]
+    step_size, beta1, one_minus_beta1, beta2, one_minus_beta2 = scalars[0:5]
+    bias_correction2_sqrt, eps, weight_decay, decay_factor, grad_sign = scalars[5:10]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)

@@ -19,8 +19,8 @@ outside it (η_in = 1, η_out = η: PyTorch).  A convention that is off costs no
 
 - optional buffers (ḡ, m) arrive as ``None`` and Numba removes their branch when it
   compiles the specialisation for that argument type (so the plain case is the plain loop);
-- the scalars arrive packed in one small array ``hyper`` (layout ``HYPER_LAYOUT``) of the
-  parameters' dtype.  Numba's dispatcher costs ~50 ns per argument, so thirteen scalar
+- the scalars arrive packed in one small array ``scalars`` (laid out as ``SCALARS``) of
+  the parameters' dtype.  Numba's dispatcher costs ~50 ns per argument, so thirteen scalar
   arguments cost more than the whole update of a 1,000-element tensor; one array costs one
   argument.  The switches among them are loop-invariant tests (``κ ≠ 0``, ``λ ≠ 0``,
   ``c ≠ 1``, Nesterov) that LLVM hoists out of the loop, so the loop still vectorises, and
@@ -39,8 +39,8 @@ import numpy as np
 
 from ._jit import jit, jit_parallel, prange
 
-#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
-HYPER_LAYOUT = (
+#: What ``scalars[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+SCALARS = (
     "alpha",  # α
     "one_minus_alpha",  # 1 − α
     "lerp_complement",  # 1 − (1 − α) rounded in the dtype, as torch.lerp computes it
@@ -64,12 +64,12 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
     square_avg: np.ndarray,
     grad_avg,  # np.ndarray | None: centered
     momentum_buffer,  # np.ndarray | None: momentum
-    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
+    scalars: np.ndarray,  # the packed scalars, laid out as SCALARS
 ) -> None:
     """Update ``param`` and its state in place (arrays C-contiguous, shaped like ``param``)."""
-    alpha, one_minus_alpha, lerp_complement, eps_in, eps_out = hyper[0:5]
-    bias_correction, lr_in, lr_out, momentum, nesterov = hyper[5:10]
-    weight_decay, decoupled_decay, grad_sign = hyper[10:13]
+    alpha, one_minus_alpha, lerp_complement, eps_in, eps_out = scalars[0:5]
+    bias_correction, lr_in, lr_out, momentum, nesterov = scalars[5:10]
+    weight_decay, decoupled_decay, grad_sign = scalars[10:13]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)

@@ -7,8 +7,8 @@
     θ ← θ − η·g
 
 The momentum buffer is an optional argument (``None`` without momentum); the scalars
-arrive packed in one array ``hyper`` of the parameter's dtype (``HYPER_LAYOUT``), with
-the switches as loop-invariant tests on their values, for the reasons given in
+arrive packed in one array ``scalars`` of the parameter's dtype (laid out as ``SCALARS``),
+with the switches as loop-invariant tests on their values, for the reasons given in
 ``kernels/rmsprop.py`` (one argument instead of seven, and an option that is off costs
 nothing).
 """
@@ -19,8 +19,8 @@ import numpy as np
 
 from ._jit import jit, jit_parallel, prange
 
-#: What ``hyper[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
-HYPER_LAYOUT = (
+#: What ``scalars[k]`` holds, in order (the optimizer packs it, the kernel unpacks it).
+SCALARS = (
     "lr",  # η
     "momentum",  # μ (used only when a momentum buffer is passed)
     "one_minus_dampening",  # 1 − τ
@@ -36,11 +36,11 @@ def sgd_update(  # type: ignore[no-untyped-def]
     param: np.ndarray,
     grad: np.ndarray,
     momentum_buffer,  # np.ndarray | None: momentum
-    hyper: np.ndarray,  # the scalars, laid out as HYPER_LAYOUT
+    scalars: np.ndarray,  # the packed scalars, laid out as SCALARS
 ) -> None:
     """Update ``param`` (and its momentum buffer) in place (arrays C-contiguous, like ``param``)."""
-    lr, momentum, one_minus_dampening, nesterov, first_step = hyper[0:5]
-    weight_decay, grad_sign = hyper[5:7]
+    lr, momentum, one_minus_dampening, nesterov, first_step = scalars[0:5]
+    weight_decay, grad_sign = scalars[5:7]
     n = param.size
     theta = param.reshape(n)
     grad_flat = grad.reshape(n)

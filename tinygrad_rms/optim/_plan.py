@@ -1,15 +1,16 @@
-"""What the optimizers' functional forms share: the kernel's ``hyper`` array, made once,
-the opt-in use of the kernels' parallel copies, and the check of their arguments' lengths.
+"""What the optimizers' update loops share: the kernel's packed ``scalars``, made once per
+set of hyperparameters; the opt-in use of the kernels' parallel copies; the functional
+forms' check of their arguments.
 
 This is the hot path of ``step()``: a small parameter's whole update costs about a
-microsecond, so the one call per parameter here is ``kernel_hyper``, as before these were
-shared; a per-step fill-in runs once per group and step, and ``locked`` adds its call only
-for tensors large enough that the update takes tens of microseconds.
+microsecond, so the one call per parameter here is ``KernelPlan.scalars``; a per-step
+fill-in runs once per group and step, and ``locked`` adds its call only for tensors large
+enough that the update takes tens of microseconds.
 """
 
 from __future__ import annotations
 
-import math
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
@@ -27,16 +28,22 @@ __all__ = [
 ]
 
 
+#: ``parallel.min_size`` when off: more elements than any array has.  An int, not
+#: ``math.inf``: the loops compare it with each tensor's size, and ``int < float`` costs
+#: twice ``int < int``.
+_OFF = sys.maxsize
+
+
 class _ParallelSetting:
     """Tensors of at least ``min_size`` elements use the kernels' parallel copies."""
 
     __slots__ = ("min_size",)
 
     def __init__(self) -> None:
-        self.min_size: float = math.inf  # off
+        self.min_size: int = _OFF
 
 
-#: Read by every optimizer's ``_apply`` for each parameter (one attribute lookup).
+#: Read by every optimizer's update loop (``_apply``) once per call.
 parallel = _ParallelSetting()
 
 
@@ -59,56 +66,64 @@ def set_parallel_threshold(min_size: int | None) -> int | None:
     ):
         raise ValueError(f"min_size must be a positive int or None, got {min_size!r}")
     previous = parallel.min_size
-    parallel.min_size = math.inf if min_size is None else min_size
-    return None if previous == math.inf else int(previous)
+    parallel.min_size = _OFF if min_size is None else min_size
+    return None if previous == _OFF else previous
+
+
+_NO_SCALARS = np.empty(0)  # a plan's last answer before its first
 
 
 class KernelPlan:
-    """One set of hyperparameters turned into a kernel's ``hyper`` array, once per dtype.
+    """One parameter group's hyperparameters as its kernel's ``scalars`` argument.
 
-    A subclass names its kernel's ``LAYOUT`` and supplies
+    An optimizer declares its subclass as data (``plan = _Plan``); ``Optimizer.step`` makes
+    one per group (again only when a hyperparameter has changed), the functional form one
+    per call, and the update loop asks it for ``scalars(dtype, step)`` per parameter.  A
+    subclass declares
 
-    - ``_values(dtype)``: every entry of the layout by name (the base packs them in order,
-      each rounded to ``dtype``), with the per-step entries at any value;
-    - ``_fill(vector, step)``, when it sets ``per_step``: writes the entries that depend on
-      a parameter's ``step`` into ``vector``, a fresh copy, and returns it.
+    - ``LAYOUT``: its kernel module's ``SCALARS``, the entries' names in packing order;
+    - ``_named_scalars(dtype)``: every entry by name, computed in ``dtype`` where the
+      rounding matters (the base packs them in ``LAYOUT`` order, each rounded to
+      ``dtype``), with the entries that depend on the step at any value;
+    - ``_fill_step(scalars, step)``, when constructed with ``per_step=True``: writes those
+      entries for a parameter's ``step`` into ``scalars``, a fresh copy, and returns it.
 
-    ``kernel_hyper(dtype, step)`` is then the array a kernel takes (``step`` is ignored
-    without ``per_step``).  The packed array is kept per dtype; a per-step one is kept for
-    the last step asked, so the parameters of a group, which step together, share one
-    copy and one fill-in.  An array once handed out is never written again.
+    The packed array is kept per dtype, and the last answer is kept too: the parameters
+    of a group, which usually share a dtype and step together, then share one array (and
+    one fill-in) per step.  An array once handed out is never written again.
     """
 
-    __slots__ = ("_filled", "_packed", "hyper", "per_step")
+    __slots__ = ("_last", "_packed", "hyperparameters", "per_step")
 
-    #: the kernel's HYPER_LAYOUT
+    #: the kernel module's SCALARS
     LAYOUT: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, hyper: dict[str, Any], per_step: bool = False) -> None:
-        self.hyper = hyper
+    def __init__(self, hyperparameters: dict[str, Any], per_step: bool = False) -> None:
+        self.hyperparameters = hyperparameters
         self.per_step = per_step
-        self._packed: dict[np.dtype, np.ndarray] = {}
-        self._filled: dict[np.dtype, tuple[int, np.ndarray]] = {}
+        self._packed: dict[np.dtype, np.ndarray] = {}  # per dtype, before any fill-in
+        self._last: tuple[np.dtype | None, int, np.ndarray] = (None, 0, _NO_SCALARS)
 
-    def kernel_hyper(self, dtype: np.dtype, step: int) -> np.ndarray:
-        """The kernel's ``hyper`` for a parameter of ``dtype`` at ``step`` (not to be written:
-        it is shared)."""
-        vector = self._packed.get(dtype)
-        if vector is None:
-            values = self._values(dtype)
-            vector = np.array([values[name] for name in self.LAYOUT], dtype=dtype)
-            self._packed[dtype] = vector
+    def scalars(self, dtype: np.dtype, step: int) -> np.ndarray:
+        """The kernel's ``scalars`` for a parameter of ``dtype`` at ``step`` (``step`` is
+        ignored unless ``per_step``).  Shared between calls: not to be written."""
+        last = self._last  # one read: another thread may replace it meanwhile
+        if last[0] is dtype and last[1] == step:  # as for the group's previous parameter
+            return last[2]
+        packed = self._packed.get(dtype)
+        if packed is None:
+            named = self._named_scalars(dtype)
+            packed = np.array([named[name] for name in self.LAYOUT], dtype=dtype)
+            self._packed[dtype] = packed
         if self.per_step:
-            filled = self._filled.get(dtype)
-            if filled is None or filled[0] != step:
-                filled = self._filled[dtype] = (step, self._fill(vector.copy(), step))
-            vector = filled[1]
-        return vector
+            packed = self._fill_step(packed.copy(), step)
+        self._last = (dtype, step, packed)
+        return packed
 
-    def _values(self, dtype: np.dtype) -> dict[str, Any]:
+    def _named_scalars(self, dtype: np.dtype) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
+    def _fill_step(self, scalars: np.ndarray, step: int) -> np.ndarray:
         raise NotImplementedError
 
 
@@ -128,8 +143,8 @@ def locked(kernel: Callable[..., None]) -> Callable[..., None]:
 
 
 def hyperparameters(arguments: dict[str, Any]) -> dict[str, Any]:
-    """A functional form's keyword arguments (its ``locals()`` on entry) as the hyper dict
-    its class builds in ``__init__``: everything but the three lists."""
+    """A functional form's keyword arguments (its ``locals()`` on entry) as the
+    hyperparameters its class keeps in a group: everything but the three lists."""
     return {k: v for k, v in arguments.items() if k not in ("params", "grads", "states")}
 
 

@@ -14,12 +14,98 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..kernels import adagrad_update, adagrad_update_parallel
-from ..kernels.adagrad import HYPER_LAYOUT
+from ..kernels.adagrad import SCALARS
 from ..tensor import Tensor
 from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
+
+
+_LR_T = SCALARS.index("lr_t")
+
+
+class _Plan(KernelPlan):
+    """The hyperparameters as ``adagrad_update``'s ``scalars`` (laid out as ``SCALARS``);
+    with lr decay, η_t is filled in per step."""
+
+    __slots__ = ()
+    LAYOUT = SCALARS
+
+    def __init__(self, hyperparameters: dict[str, Any]) -> None:
+        super().__init__(hyperparameters, per_step=hyperparameters["lr_decay"] != 0)
+
+    def _named_scalars(self, dtype: np.dtype) -> dict[str, Any]:
+        h = self.hyperparameters
+        return {
+            "lr_t": h["lr"],  # η_t at every step without lr decay
+            "eps": h["eps"],
+            "weight_decay": h["weight_decay"],
+            "grad_sign": -1 if h["maximize"] else 1,
+        }
+
+    def _fill_step(self, scalars: np.ndarray, step: int) -> np.ndarray:
+        scalars[_LR_T] = _decayed_lr(self.hyperparameters, step)
+        return scalars
+
+
+def _decayed_lr(hyperparameters: dict[str, Any], step: int) -> float:
+    """η_t = η / (1 + (t−1)·lr_decay); without decay, η at every step."""
+    return hyperparameters["lr"] / (1 + (step - 1) * hyperparameters["lr_decay"])
+
+
+def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+    """S at ``initial_accumulator_value``."""
+    return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
+    """The update itself: ``Adagrad.update``, and the body of ``adagrad`` (equal-length lists).
+
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
+    """
+    scalars = plan.scalars
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        step = state["step"] = state["step"] + 1
+        (adagrad_update if theta.size < min_size else _update_parallel)(
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            state["sum"].ravel(),
+            scalars(theta.dtype, step),
+        )
+
+
+_update_parallel = locked(adagrad_update_parallel)
+
+
+def adagrad(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    *,
+    lr: float,
+    lr_decay: float,
+    weight_decay: float,
+    initial_accumulator_value: float,
+    eps: float,
+    maximize: bool,
+) -> None:
+    """Functional Adagrad: update ``params`` and their ``sum`` state in place.
+
+    ``states[i]`` holds ``step`` and ``sum`` shaped like ``params[i]``; ``step`` is
+    advanced.  ``initial_accumulator_value`` only matters where the state is created.
+    ``Adagrad.step`` runs this same loop, with the plan kept between steps.
+    """
+    plan = _Plan(hyperparameters(locals()))  # first statement: locals() holds the arguments
+    check_arguments("adagrad", params, grads, states)
+    _apply(params, grads, states, plan)
 
 
 class Adagrad(Optimizer):
@@ -39,6 +125,7 @@ class Adagrad(Optimizer):
     State per parameter: ``step`` and ``sum``.
     """
 
+    # What is Adagrad's own, as data; Optimizer does the rest.
     _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
         "lr": _check_nonnegative("lr", "learning rate"),
         "lr_decay": _check_nonnegative("lr_decay", "lr_decay value"),
@@ -48,6 +135,9 @@ class Adagrad(Optimizer):
         ),
         "eps": _check_nonnegative("eps", "epsilon value"),
     }
+    plan = _Plan  # a group's hyperparameters -> adagrad_update's scalars
+    update = staticmethod(_apply)  # the loop over the parameters, also behind adagrad()
+    init_state = staticmethod(_init_state)  # a parameter's state, made with its group
 
     def __init__(
         self,
@@ -75,16 +165,7 @@ class Adagrad(Optimizer):
         super().add_param_group(param_group)
         group = self.param_groups[-1]
         for p in group["params"]:
-            self.state[p] = self._init_state(p, group)
-
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
-
-    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
-        return _Plan(hyper)
-
-    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
-        _apply(params, grads, states, plan)
+            self.state[p] = self.init_state(p, group)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η_t / (√S + ε) elementwise: what the last step multiplied ``g`` by (for plots)."""
@@ -95,83 +176,3 @@ class Adagrad(Optimizer):
         group = self._group_of(p)
         state = self.state[p]
         return _decayed_lr(group, state["step"]) / (np.sqrt(state["sum"]) + group["eps"])
-
-
-def adagrad(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    *,
-    lr: float,
-    lr_decay: float,
-    weight_decay: float,
-    initial_accumulator_value: float,
-    eps: float,
-    maximize: bool,
-) -> None:
-    """Functional Adagrad: update ``params`` and their ``sum`` state in place.
-
-    ``states[i]`` holds ``step`` and ``sum`` shaped like ``params[i]``; ``step`` is
-    advanced.  ``initial_accumulator_value`` only matters where the state is created.
-    ``Adagrad.step`` runs this same code, with the ``_Plan`` kept between steps.
-    """
-    hyper = hyperparameters(locals())  # first statement: only the arguments
-    check_arguments("adagrad", params, grads, states)
-    _apply(params, grads, states, _Plan(hyper))
-
-
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself, shared by ``Adagrad.step`` and ``adagrad`` (equal-length lists).
-
-    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
-    go to the kernel's parallel copy.
-    """
-    kernel_hyper = plan.kernel_hyper
-    min_size = parallel.min_size  # opt-in threshold for the parallel copy
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (adagrad_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),  # flat views: one compiled specialisation for every shape
-            g.ravel(),
-            state["sum"].ravel(),
-            kernel_hyper(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(adagrad_update_parallel)
-
-_LR_T = HYPER_LAYOUT.index("lr_t")
-
-
-class _Plan(KernelPlan):
-    """The hyperparameters as the kernel's ``hyper`` (``HYPER_LAYOUT``); with lr decay, η_t
-    is filled in per step."""
-
-    __slots__ = ()
-    LAYOUT = HYPER_LAYOUT
-
-    def __init__(self, hyper: dict[str, Any]) -> None:
-        super().__init__(hyper, per_step=hyper["lr_decay"] != 0)
-
-    def _values(self, dtype: np.dtype) -> dict[str, Any]:
-        hyper = self.hyper
-        return {
-            "lr_t": hyper["lr"],  # η_t at every step without lr decay
-            "eps": hyper["eps"],
-            "weight_decay": hyper["weight_decay"],
-            "grad_sign": -1 if hyper["maximize"] else 1,
-        }
-
-    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
-        vector[_LR_T] = _decayed_lr(self.hyper, step)
-        return vector
-
-
-def _decayed_lr(hyper: dict[str, Any], step: int) -> float:
-    """η_t = η / (1 + (t−1)·lr_decay); without decay, η at every step."""
-    return hyper["lr"] / (1 + (step - 1) * hyper["lr_decay"])

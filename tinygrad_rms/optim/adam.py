@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..kernels import adam_update, adam_update_parallel
-from ..kernels.adam import HYPER_LAYOUT
+from ..kernels.adam import SCALARS
 from ..tensor import Tensor
 from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
@@ -28,6 +28,109 @@ def _check_betas(betas: Any) -> None:
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+
+
+_STEP_SIZE = SCALARS.index("step_size")
+_BIAS_CORRECTION2_SQRT = SCALARS.index("bias_correction2_sqrt")
+
+
+class _Plan(KernelPlan):
+    """The hyperparameters as ``adam_update``'s ``scalars`` (laid out as ``SCALARS``); the
+    bias corrections, which depend on a parameter's step, are filled in per step."""
+
+    __slots__ = ("amsgrad",)
+    LAYOUT = SCALARS
+
+    def __init__(self, hyperparameters: dict[str, Any]) -> None:
+        super().__init__(hyperparameters, per_step=True)
+        self.amsgrad = bool(hyperparameters["amsgrad"])
+
+    def _named_scalars(self, dtype: np.dtype) -> dict[str, Any]:
+        h = self.hyperparameters
+        lr, (beta1, beta2), wd = h["lr"], h["betas"], h["weight_decay"]
+        decoupled = h["decoupled_weight_decay"]
+        return {
+            "step_size": math.nan,  # per step
+            "beta1": beta1,
+            "one_minus_beta1": 1 - beta1,
+            "beta2": beta2,
+            "one_minus_beta2": 1 - beta2,
+            "bias_correction2_sqrt": math.nan,  # per step
+            "eps": h["eps"],
+            "weight_decay": 0 if decoupled else wd,
+            "decay_factor": 1 - lr * wd if decoupled else 1,
+            "grad_sign": -1 if h["maximize"] else 1,
+        }
+
+    def _fill_step(self, scalars: np.ndarray, step: int) -> np.ndarray:
+        """η/c₁ and √c₂ at ``step``, with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ."""
+        h = self.hyperparameters
+        beta1, beta2 = h["betas"]
+        scalars[_STEP_SIZE] = h["lr"] / (1 - beta1**step)
+        scalars[_BIAS_CORRECTION2_SQRT] = math.sqrt(1 - beta2**step)
+        return scalars
+
+
+def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+    """The moments at zero; the amsgrad maximum appears on the first step with amsgrad on."""
+    return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
+    """The update itself: ``Adam.update``, and the body of ``adam`` (equal-length lists).
+
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
+    """
+    amsgrad, scalars = plan.amsgrad, plan.scalars
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        step = state["step"] = state["step"] + 1
+        v_max = None
+        if amsgrad:
+            v_max = state.get("max_exp_avg_sq")
+            if v_max is None:  # the first step with amsgrad on (it may be turned on later)
+                v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
+        (adam_update if theta.size < min_size else _update_parallel)(
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            state["exp_avg"].ravel(),
+            state["exp_avg_sq"].ravel(),
+            None if v_max is None else v_max.ravel(),
+            scalars(theta.dtype, step),
+        )
+
+
+_update_parallel = locked(adam_update_parallel)
+
+
+def adam(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    *,
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    decoupled_weight_decay: bool,
+) -> None:
+    """Functional Adam/AdamW: update ``params`` and their moment buffers in place.
+
+    ``states[i]`` holds ``step``, ``exp_avg`` and ``exp_avg_sq`` shaped like ``params[i]``
+    (``max_exp_avg_sq`` with amsgrad is created at zero if missing); ``step`` is advanced.
+    ``Adam.step`` runs this same loop, with the plan kept between steps.
+    """
+    plan = _Plan(hyperparameters(locals()))  # first statement: locals() holds the arguments
+    check_arguments("adam", params, grads, states)
+    _apply(params, grads, states, plan)
 
 
 class Adam(Optimizer):
@@ -51,12 +154,16 @@ class Adam(Optimizer):
     (amsgrad only).
     """
 
+    # What is Adam's own, as data; Optimizer does the rest.
     _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
         "lr": _check_nonnegative("lr", "learning rate"),
         "eps": _check_nonnegative("eps", "epsilon value"),
         "betas": _check_betas,
         "weight_decay": _check_nonnegative("weight_decay", "weight_decay value"),
     }
+    plan = _Plan  # a group's hyperparameters -> adam_update's scalars
+    update = staticmethod(_apply)  # the loop over the parameters, also behind adam()
+    init_state = staticmethod(_init_state)  # a parameter's state, on its first step
 
     def __init__(
         self,
@@ -80,16 +187,6 @@ class Adam(Optimizer):
             decoupled_weight_decay=decoupled_weight_decay,
         )
         super().__init__(params, defaults)
-
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        """The moments; the amsgrad maximum appears on the first step with amsgrad on."""
-        return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
-
-    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
-        return _Plan(hyper)
-
-    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
-        _apply(params, grads, states, plan)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """(η/(1−β₁ᵗ)) / (√(v/(1−β₂ᵗ)) + ε) elementwise, after a step (for plots).
@@ -133,99 +230,3 @@ class AdamW(Adam):
             maximize=maximize,
             decoupled_weight_decay=True,
         )
-
-
-def adam(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    *,
-    lr: float,
-    betas: tuple[float, float],
-    eps: float,
-    weight_decay: float,
-    amsgrad: bool,
-    maximize: bool,
-    decoupled_weight_decay: bool,
-) -> None:
-    """Functional Adam/AdamW: update ``params`` and their moment buffers in place.
-
-    ``states[i]`` holds ``step``, ``exp_avg`` and ``exp_avg_sq`` shaped like ``params[i]``
-    (``max_exp_avg_sq`` with amsgrad is created at zero if missing); ``step`` is advanced.
-    ``Adam.step`` runs this same code, with the ``_Plan`` kept between steps.
-    """
-    hyper = hyperparameters(locals())  # first statement: only the arguments
-    check_arguments("adam", params, grads, states)
-    _apply(params, grads, states, _Plan(hyper))
-
-
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself, shared by ``Adam.step`` and ``adam`` (equal-length lists).
-
-    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
-    go to the kernel's parallel copy.
-    """
-    amsgrad, kernel_hyper = plan.amsgrad, plan.kernel_hyper
-    min_size = parallel.min_size  # opt-in threshold for the parallel copy
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        v_max = None
-        if amsgrad:
-            v_max = state.get("max_exp_avg_sq")
-            if v_max is None:  # the first step with amsgrad on (it may be turned on later)
-                v_max = state["max_exp_avg_sq"] = np.zeros_like(theta)
-        (adam_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),  # flat views: one compiled specialisation for every shape
-            g.ravel(),
-            state["exp_avg"].ravel(),
-            state["exp_avg_sq"].ravel(),
-            None if v_max is None else v_max.ravel(),
-            kernel_hyper(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(adam_update_parallel)
-
-_STEP_SIZE = HYPER_LAYOUT.index("step_size")
-_BIAS_CORRECTION2_SQRT = HYPER_LAYOUT.index("bias_correction2_sqrt")
-
-
-class _Plan(KernelPlan):
-    """The hyperparameters as the kernel's ``hyper`` (``HYPER_LAYOUT``); the bias
-    corrections, which depend on a parameter's step, are filled in per step."""
-
-    __slots__ = ("amsgrad",)
-    LAYOUT = HYPER_LAYOUT
-
-    def __init__(self, hyper: dict[str, Any]) -> None:
-        super().__init__(hyper, per_step=True)
-        self.amsgrad = bool(hyper["amsgrad"])
-
-    def _values(self, dtype: np.dtype) -> dict[str, Any]:
-        hyper = self.hyper
-        lr, (beta1, beta2), wd = hyper["lr"], hyper["betas"], hyper["weight_decay"]
-        decoupled = hyper["decoupled_weight_decay"]
-        return {
-            "step_size": math.nan,  # per step
-            "beta1": beta1,
-            "one_minus_beta1": 1 - beta1,
-            "beta2": beta2,
-            "one_minus_beta2": 1 - beta2,
-            "bias_correction2_sqrt": math.nan,  # per step
-            "eps": hyper["eps"],
-            "weight_decay": 0 if decoupled else wd,
-            "decay_factor": 1 - lr * wd if decoupled else 1,
-            "grad_sign": -1 if hyper["maximize"] else 1,
-        }
-
-    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
-        """η/c₁ and √c₂ at ``step``, with c₁ = 1 − β₁ᵗ and c₂ = 1 − β₂ᵗ."""
-        beta1, beta2 = self.hyper["betas"]
-        vector[_STEP_SIZE] = self.hyper["lr"] / (1 - beta1**step)
-        vector[_BIAS_CORRECTION2_SQRT] = math.sqrt(1 - beta2**step)
-        return vector

@@ -1,27 +1,58 @@
 """The Optimizer base: parameter groups, per-parameter state, validation, the step loop.
 
-A subclass declares its hyperparameters' checks (``_checks``), how a parameter's state
-starts (``_init_state``) and how one group is updated (``_update``, which calls that
-optimizer's functional form and kernel).  Everything about *which* parameters, *which*
-hyperparameters, closures, saving and loading lives here, once.
+An optimizer class declares what is its own as data: ``_checks`` (a check per
+hyperparameter), ``plan`` (a ``KernelPlan`` subclass turning a group's hyperparameters into
+its kernel's packed ``scalars``), ``update`` (the loop over the parameters, which its
+functional form runs too) and ``init_state``.  Everything about *which* parameters,
+*which* hyperparameters, closures, saving and loading lives here, once.
+
+One ``lr``'s path to the kernel (RMSprop's; the others' alike), in one direction:
+
+1. ``Optimizer.step`` reads ``group["lr"]`` with the group's other hyperparameters and
+   makes ``RMSprop.plan(hyperparameters)`` of them (again only when one has changed);
+2. it calls ``RMSprop.update(arrays, grads, states, plan)``, which is ``rmsprop._apply``,
+   the loop that the functional form ``rmsprop()`` runs too;
+3. per parameter, the loop asks ``plan.scalars(dtype, step)`` for the packed array (made
+   on the first ask per dtype from ``_Plan._named_scalars``): lr sits in it as "lr_out"
+   (PyTorch's convention) at its place in ``kernels.rmsprop.SCALARS``;
+4. the kernel ``rmsprop_update(..., scalars)`` unpacks ``..., lr_out, ... = scalars[5:10]``.
 """
 
 from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterable
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
 from ..autograd import enable_grad
 from ..autograd.graph import bump_versions
 from ..tensor import Tensor, zero_grads
+from ._plan import KernelPlan
 
 __all__ = ["Optimizer"]
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
+
+
+class UpdateLoop(Protocol):
+    """An optimizer's ``update``: one group's parameters and states, updated in place."""
+
+    def __call__(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        states: Sequence[dict[str, Any]],
+        plan: Any,
+    ) -> None: ...
+
+
+class InitState(Protocol):
+    """An optimizer's ``init_state``: a parameter's state on its first step."""
+
+    def __call__(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]: ...
 
 
 def _check_nonnegative(name: str, label: str) -> Callable[[Any], None]:
@@ -45,8 +76,15 @@ class Optimizer:
         defaults: hyperparameters used where a group does not set its own.
     """
 
-    #: name -> check(value) raising ValueError/TypeError; subclasses fill it in.
+    # What a subclass declares (data, not hooks):
+    #: name -> check(value) raising ValueError/TypeError.
     _checks: ClassVar[dict[str, Callable[[Any], None]]] = {}
+    #: a group's hyperparameters -> the kernel's packed scalars.
+    plan: ClassVar[type[KernelPlan]]
+    #: ``update(arrays, grads, states, plan)``, the functional form's loop (a staticmethod).
+    update: ClassVar[UpdateLoop]
+    #: ``init_state(p, group)`` (a staticmethod).
+    init_state: ClassVar[InitState]
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._validate(defaults)
@@ -57,7 +95,7 @@ class Optimizer:
             )
         if isinstance(params, dict):
             raise TypeError("params argument should be an iterable of Tensors or dicts, got a dict")
-        groups = list(params)
+        groups: list[Any] = list(params)
         if not groups:
             raise ValueError(
                 "optimizer got an empty parameter list (note: a generator such as "
@@ -67,17 +105,17 @@ class Optimizer:
             groups = [{"params": groups}]
         self.defaults = dict(defaults)
         getter = operator.itemgetter(*self.defaults)  # one C call for all the values
-        self._hyper_values = getter if len(self.defaults) > 1 else lambda g: (getter(g),)
-        self._plans: dict[int, tuple[dict[str, Any], Any, Any]] = {}
+        self._read_hyperparameters = getter if len(defaults) > 1 else lambda g: (getter(g),)
+        self._plans: dict[int, tuple[dict[str, Any], tuple[Any, ...], KernelPlan]] = {}
         self.state: dict[Tensor, dict[str, Any]] = {}
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             self.add_param_group(group)
 
-    def _validate(self, hyper: dict[str, Any]) -> None:
+    def _validate(self, hyperparameters: dict[str, Any]) -> None:
         for name, check in self._checks.items():
-            if name in hyper:
-                check(hyper[name])
+            if name in hyperparameters:
+                check(hyperparameters[name])
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters, with hyperparameters overriding the defaults."""
@@ -131,62 +169,30 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        work = self._gather()  # every gradient checked before anything changes
-        state = self.state
-        for group, params, arrays, grads in work:
-            states = [state[p] if p in state else self._state_for(p, group) for p in params]
-            self._update(arrays, grads, states, self._prepared(group))
+        update = self.update
+        for group, params, arrays, grads, states in self._gather():  # all checked first
+            update(arrays, grads, states, self._plan_for(group))
             bump_versions(params)  # graphs that saw the old values must not backward
         return loss
 
-    def _prepared(self, group: dict[str, Any]) -> Any:
-        """``_prepare`` of the group's hyperparameters, redone only when one has changed.
+    def _plan_for(self, group: dict[str, Any]) -> KernelPlan:
+        """``plan`` of the group's hyperparameters, made again only when one has changed.
 
         A step reads the values (e.g. a scheduler's new ``lr``) every time, but turns them
-        into kernel arguments only when they differ from the last step's.
+        into the kernel's scalars only when they differ from the last step's.
         """
-        values = self._hyper_values(group)
+        values = self._read_hyperparameters(group)
         cached = self._plans.get(id(group))
         if cached is None or cached[0] is not group or cached[1] != values:
-            hyper = dict(zip(self.defaults, values, strict=True))  # not e.g. initial_lr
-            cached = self._plans[id(group)] = (group, values, self._prepare(hyper))
+            hyperparameters = dict(zip(self.defaults, values, strict=True))  # not initial_lr
+            cached = self._plans[id(group)] = (group, values, self.plan(hyperparameters))
         return cached[2]
-
-    def _prepare(self, hyper: dict[str, Any]) -> Any:
-        """What ``_update`` receives for these hyperparameters; by default the dict itself."""
-        return hyper
 
     def _group_of(self, p: Tensor) -> dict[str, Any]:
         for group in self.param_groups:
             if any(q is p for q in group["params"]):
                 return group
         raise ValueError(f"the tensor of shape {p.shape} is not one of this optimizer's parameters")
-
-    def _state_for(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        """``p``'s state, created by ``_init_state`` on first use.  ``step`` looks existing
-        state up directly, so buffers for an option turned on later (momentum, amsgrad)
-        are created where the update needs them, in the functional form."""
-        state = self.state.get(p)
-        if state is None:
-            state = self.state[p] = self._init_state(p, group)
-        return state
-
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        """A new parameter's state (buffers shaped like ``p``); subclasses define it."""
-        raise NotImplementedError
-
-    def _update(
-        self,
-        params: list[np.ndarray],
-        grads: list[np.ndarray],
-        states: list[dict[str, Any]],
-        prepared: Any,
-    ) -> None:
-        """Update one group's parameter arrays and states in place (via the functional form).
-
-        ``prepared`` is ``_prepare(hyper)`` for the group's current hyperparameters.
-        """
-        raise NotImplementedError
 
     # ------------------------------------------------------------------ saving and loading
     def state_dict(self) -> dict[str, Any]:
@@ -243,7 +249,7 @@ class Optimizer:
                     f"loaded state refers to parameter {key}, which is not in any group"
                 )
             p = params[key]
-            restored = {}
+            restored: dict[str, Any] = {}
             for name, value in saved_state.items():
                 if name == "step":  # the one number; everything else is a buffer like p
                     restored[name] = int(np.asarray(value).item())
@@ -269,15 +275,24 @@ class Optimizer:
 
     def _gather(
         self,
-    ) -> list[tuple[dict[str, Any], list[Tensor], list[np.ndarray], list[np.ndarray]]]:
-        """Per group: the parameters that have a gradient, their arrays and the gradients.
+    ) -> list[tuple[dict[str, Any], list[Tensor], list[np.ndarray], list[np.ndarray], list[Any]]]:
+        """Per group: the parameters that have a gradient, their arrays, the gradients and
+        the parameters' states.
 
         Every gradient is checked to fit its parameter (the kernels trust their inputs)
-        before any is used, so a bad one stops ``step`` before anything has changed.
+        before any is used, so a bad one stops ``step`` before anything has changed; only
+        then are the states of parameters on their first step made (``init_state``).
+        Buffers for an option turned on later (momentum, amsgrad) are made where the
+        update needs them, in the update loop.
         """
         work = []
+        state_of = self.state.get
+        fresh = []  # where a state is still to be made: (states, index, parameter, group)
         for group in self.param_groups:
-            params, arrays, grads = [], [], []
+            params: list[Tensor] = []
+            arrays: list[np.ndarray] = []
+            grads: list[np.ndarray] = []
+            states: list[Any] = []
             for p in group["params"]:
                 grad = p.grad
                 if grad is None:
@@ -289,11 +304,17 @@ class Optimizer:
                     or not (g.flags.c_contiguous and d.flags.c_contiguous)
                 ):
                     self._refuse(d, g)
+                state = state_of(p)
+                if state is None:
+                    fresh.append((states, len(states), p, group))
                 params.append(p)
                 arrays.append(d)
                 grads.append(g)
+                states.append(state)
             if params:
-                work.append((group, params, arrays, grads))
+                work.append((group, params, arrays, grads, states))
+        for states, i, p, group in fresh:  # every gradient fits: now states may be made
+            states[i] = self.state[p] = self.init_state(p, group)
         return work
 
     def _refuse(self, d: np.ndarray, g: np.ndarray) -> None:

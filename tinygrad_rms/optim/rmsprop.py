@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..kernels import rmsprop_update, rmsprop_update_parallel
-from ..kernels.rmsprop import HYPER_LAYOUT
+from ..kernels.rmsprop import SCALARS
 from ..tensor import Tensor
 from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
@@ -50,6 +50,126 @@ PRESETS: dict[str, dict[str, Any]] = {
     "optax": dict(alpha=0.9, eps=1e-8, eps_in_sqrt=True, lr_in_momentum=True),
     "document": dict(lr=1e-3, alpha=0.9, eps=1e-8, eps_in_sqrt=True),
 }
+
+
+_BIAS_CORRECTION = SCALARS.index("bias_correction")
+
+
+class _Plan(KernelPlan):
+    """The hyperparameters as ``rmsprop_update``'s ``scalars`` (laid out as ``SCALARS``); with
+    bias correction, c = 1 − αᵗ is filled in per step."""
+
+    __slots__ = ("centered", "momentum")
+    LAYOUT = SCALARS
+
+    def __init__(self, hyperparameters: dict[str, Any]) -> None:
+        super().__init__(hyperparameters, per_step=bool(hyperparameters["bias_correction"]))
+        self.centered = bool(hyperparameters["centered"])
+        self.momentum = hyperparameters["momentum"] > 0
+
+    def _named_scalars(self, dtype: np.dtype) -> dict[str, Any]:
+        """Each convention as the neutral value of the other: ε and η go inside or outside
+        (the other side gets 0 or 1), weight decay coupled or decoupled."""
+        h, t = self.hyperparameters, dtype.type
+        lr, alpha, eps, wd = h["lr"], h["alpha"], h["eps"], h["weight_decay"]
+        inside, lr_in_buffer = h["eps_in_sqrt"], h["lr_in_momentum"]
+        decoupled = h["decoupled_weight_decay"]
+        return {
+            "alpha": t(alpha),
+            "one_minus_alpha": t(1 - alpha),
+            "lerp_complement": t(1) - t(1 - alpha),
+            "eps_in": eps if inside else 0,
+            "eps_out": 0 if inside else eps,
+            "bias_correction": 1,
+            "lr_in": lr if lr_in_buffer else 1,
+            "lr_out": 1 if lr_in_buffer else lr,
+            "momentum": h["momentum"],
+            "nesterov": 1 if h["nesterov"] else 0,
+            "weight_decay": 0 if decoupled else wd,
+            "decoupled_decay": lr * wd if decoupled else 0,
+            "grad_sign": -1 if h["maximize"] else 1,
+        }
+
+    def _fill_step(self, scalars: np.ndarray, step: int) -> np.ndarray:
+        scalars[_BIAS_CORRECTION] = 1 - self.hyperparameters["alpha"] ** step
+        return scalars
+
+
+def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
+    """v at ``initial_accumulator_value``; m and ḡ at zero when their option is on."""
+    state = {"step": 0, "square_avg": np.full_like(p.data, group["initial_accumulator_value"])}
+    if group["momentum"] > 0:
+        state["momentum_buffer"] = np.zeros_like(p.data)
+    if group["centered"]:
+        state["grad_avg"] = np.zeros_like(p.data)
+    return state
+
+
+def _apply(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    plan: _Plan,
+) -> None:
+    """The update itself: ``RMSprop.update``, and the body of ``rmsprop`` (equal-length lists).
+
+    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
+    go to the kernel's parallel copy.
+    """
+    centered, momentum, scalars = plan.centered, plan.momentum, plan.scalars
+    min_size = parallel.min_size  # opt-in threshold for the parallel copy
+    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
+        step = state["step"] = state["step"] + 1
+        (rmsprop_update if theta.size < min_size else _update_parallel)(
+            theta.ravel(),  # flat views: one compiled specialisation for every shape
+            g.ravel(),
+            state["square_avg"].ravel(),
+            _buffer(state, "grad_avg", theta).ravel() if centered else None,
+            _buffer(state, "momentum_buffer", theta).ravel() if momentum else None,
+            scalars(theta.dtype, step),
+        )
+
+
+_update_parallel = locked(rmsprop_update_parallel)
+
+
+def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
+    """A state buffer, created at zero when its option is turned on mid-training."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = np.zeros_like(like)
+    return buf
+
+
+def rmsprop(
+    params: Sequence[np.ndarray],
+    grads: Sequence[np.ndarray],
+    states: Sequence[dict[str, Any]],
+    *,
+    lr: float,
+    alpha: float,
+    eps: float,
+    weight_decay: float,
+    momentum: float,
+    centered: bool,
+    maximize: bool,
+    eps_in_sqrt: bool = False,
+    initial_accumulator_value: float = 0.0,
+    lr_in_momentum: bool = False,
+    nesterov: bool = False,
+    decoupled_weight_decay: bool = False,
+    bias_correction: bool = False,
+) -> None:
+    """Functional RMSProp: update ``params`` and their ``states`` in place.
+
+    ``states[i]`` holds ``step`` and ``square_avg`` (and ``grad_avg`` /
+    ``momentum_buffer`` when ``centered`` / ``momentum > 0``) shaped like ``params[i]``;
+    ``step`` is advanced.  ``initial_accumulator_value`` only matters where the state is
+    created.  ``RMSprop.step`` runs this same loop, with the plan kept between steps.
+    """
+    plan = _Plan(hyperparameters(locals()))  # first statement: locals() holds the arguments
+    check_arguments("rmsprop", params, grads, states)
+    _apply(params, grads, states, plan)
 
 
 class RMSprop(Optimizer):
@@ -116,6 +236,7 @@ class RMSprop(Optimizer):
     #: framework name -> its defaults and convention flags (what ``like`` applies)
     PRESETS: ClassVar[dict[str, dict[str, Any]]] = PRESETS
 
+    # What is RMSprop's own, as data; Optimizer does the rest.
     _checks: ClassVar[dict[str, Callable[[Any], None]]] = {
         "lr": _check_nonnegative("lr", "learning rate"),
         "eps": _check_nonnegative("eps", "epsilon value"),
@@ -126,6 +247,9 @@ class RMSprop(Optimizer):
             "initial_accumulator_value", "initial_accumulator_value"
         ),
     }
+    plan = _Plan  # a group's hyperparameters -> rmsprop_update's scalars
+    update = staticmethod(_apply)  # the loop over the parameters, also behind rmsprop()
+    init_state = staticmethod(_init_state)  # a parameter's state, on its first step
 
     def __init__(
         self,
@@ -162,12 +286,11 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _validate(self, hyper: dict[str, Any]) -> None:
-        super()._validate(hyper)
-        if hyper.get("nesterov") and not hyper.get("momentum", 0) > 0:
-            raise ValueError(
-                f"nesterov=True needs momentum > 0, got momentum={hyper.get('momentum', 0)}"
-            )
+    def _validate(self, hyperparameters: dict[str, Any]) -> None:
+        super()._validate(hyperparameters)
+        momentum = hyperparameters.get("momentum", 0)
+        if hyperparameters.get("nesterov") and not momentum > 0:
+            raise ValueError(f"nesterov=True needs momentum > 0, got momentum={momentum}")
 
     @classmethod
     def like(cls, framework: str, params: ParamsT, **overrides: Any) -> RMSprop:
@@ -185,20 +308,6 @@ class RMSprop(Optimizer):
         if "lr" not in settings:
             raise ValueError(f"{framework} has no default learning rate: pass lr=...")
         return cls(params, **settings)
-
-    def _init_state(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
-        state = {"step": 0, "square_avg": np.full_like(p.data, group["initial_accumulator_value"])}
-        if group["momentum"] > 0:
-            state["momentum_buffer"] = np.zeros_like(p.data)
-        if group["centered"]:
-            state["grad_avg"] = np.zeros_like(p.data)
-        return state
-
-    def _prepare(self, hyper: dict[str, Any]) -> _Plan:
-        return _Plan(hyper)
-
-    def _update(self, params, grads, states, plan):  # type: ignore[no-untyped-def]
-        _apply(params, grads, states, plan)
 
     def effective_step_size(self, p: Tensor) -> np.ndarray:
         """η / d elementwise: the factor the last step multiplied ``g`` by (for plots).
@@ -219,111 +328,3 @@ class RMSprop(Optimizer):
         eps = group["eps"]
         denom = np.sqrt(s + eps) if group["eps_in_sqrt"] else np.sqrt(s) + eps
         return group["lr"] / denom
-
-
-def rmsprop(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    *,
-    lr: float,
-    alpha: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    centered: bool,
-    maximize: bool,
-    eps_in_sqrt: bool = False,
-    initial_accumulator_value: float = 0.0,
-    lr_in_momentum: bool = False,
-    nesterov: bool = False,
-    decoupled_weight_decay: bool = False,
-    bias_correction: bool = False,
-) -> None:
-    """Functional RMSProp: update ``params`` and their ``states`` in place.
-
-    ``states[i]`` holds ``step`` and ``square_avg`` (and ``grad_avg`` /
-    ``momentum_buffer`` when ``centered`` / ``momentum > 0``) shaped like ``params[i]``;
-    ``step`` is advanced.  ``initial_accumulator_value`` only matters where the state is
-    created.  ``RMSprop.step`` runs this same code, with the ``_Plan`` kept between steps.
-    """
-    hyper = hyperparameters(locals())  # first statement: only the arguments
-    check_arguments("rmsprop", params, grads, states)
-    _apply(params, grads, states, _Plan(hyper))
-
-
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself, shared by ``RMSprop.step`` and ``rmsprop`` (equal-length lists).
-
-    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
-    go to the kernel's parallel copy.
-    """
-    centered, momentum, kernel_hyper = plan.centered, plan.momentum, plan.kernel_hyper
-    min_size = parallel.min_size  # opt-in threshold for the parallel copy
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (rmsprop_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),  # flat views: one compiled specialisation for every shape
-            g.ravel(),
-            state["square_avg"].ravel(),
-            _buffer(state, "grad_avg", theta).ravel() if centered else None,
-            _buffer(state, "momentum_buffer", theta).ravel() if momentum else None,
-            kernel_hyper(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(rmsprop_update_parallel)
-
-
-def _buffer(state: dict[str, Any], name: str, like: np.ndarray) -> np.ndarray:
-    """A state buffer, created at zero when its option is turned on mid-training."""
-    buf = state.get(name)
-    if buf is None:
-        buf = state[name] = np.zeros_like(like)
-    return buf
-
-
-_BIAS_CORRECTION = HYPER_LAYOUT.index("bias_correction")
-
-
-class _Plan(KernelPlan):
-    """The conventions as the kernel's ``hyper`` (``HYPER_LAYOUT``); with bias correction,
-    c = 1 − αᵗ is filled in per step."""
-
-    __slots__ = ("centered", "momentum")
-    LAYOUT = HYPER_LAYOUT
-
-    def __init__(self, hyper: dict[str, Any]) -> None:
-        super().__init__(hyper, per_step=bool(hyper["bias_correction"]))
-        self.centered = bool(hyper["centered"])
-        self.momentum = hyper["momentum"] > 0
-
-    def _values(self, dtype: np.dtype) -> dict[str, Any]:
-        hyper, t = self.hyper, dtype.type
-        lr, alpha, eps, wd = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["weight_decay"]
-        inside, lr_in_buffer = hyper["eps_in_sqrt"], hyper["lr_in_momentum"]
-        decoupled = hyper["decoupled_weight_decay"]
-        return {
-            "alpha": t(alpha),
-            "one_minus_alpha": t(1 - alpha),
-            "lerp_complement": t(1) - t(1 - alpha),
-            "eps_in": eps if inside else 0,
-            "eps_out": 0 if inside else eps,
-            "bias_correction": 1,
-            "lr_in": lr if lr_in_buffer else 1,
-            "lr_out": 1 if lr_in_buffer else lr,
-            "momentum": hyper["momentum"],
-            "nesterov": 1 if hyper["nesterov"] else 0,
-            "weight_decay": 0 if decoupled else wd,
-            "decoupled_decay": lr * wd if decoupled else 0,
-            "grad_sign": -1 if hyper["maximize"] else 1,
-        }
-
-    def _fill(self, vector: np.ndarray, step: int) -> np.ndarray:
-        vector[_BIAS_CORRECTION] = 1 - self.hyper["alpha"] ** step
-        return vector
