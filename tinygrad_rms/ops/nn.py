@@ -15,6 +15,7 @@ import numpy as np
 
 from ..arrays import as_float, normalize_dims
 from ..autograd import Function
+from ..autograd.function import BackwardFunction
 from .movement import T
 
 __all__ = [
@@ -52,7 +53,8 @@ def _weight_through_t(ctx, i):  # type: ignore[no-untyped-def]
     if shown is None:
         shown = list(ctx._edges)
         if shown[i]:
-            t_node = T._node_type()
+            t_node = BackwardFunction()
+            t_node._function = T
             t_node._edges = [shown[i]]
             t_node._inputs = None  # nothing to run
             saved = ctx._saved  # gone once backward freed the node
