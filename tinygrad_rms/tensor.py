@@ -324,7 +324,8 @@ class Tensor:
                     "element 0 of tensors does not require grad and does not have a grad_fn"
                 )
             if self.data.size == 1:
-                engine.walk([(self._grad_edge, np.ones_like(self.data))], bool(retain_graph))
+                seed = np.ones(self.data.shape, self.data.dtype)  # (cheaper than ones_like)
+                engine.walk([(self._grad_edge, seed)], bool(retain_graph))
                 return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs)
 

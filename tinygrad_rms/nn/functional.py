@@ -51,7 +51,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"linear: input of shape {tuple(x.shape)} does not fit weight of shape "
             f"{tuple(w.shape)} (expected input shape (..., {w.shape[-1] if w.ndim else '?'}))"
         )
-    if bias is not None and bias.shape != (w.shape[0],):
+    if bias is not None and bias.data.shape != (w.shape[0],):
         raise ValueError(
             f"linear: bias of shape {bias.shape} does not fit weight of shape {w.shape}"
         )
@@ -107,12 +107,13 @@ def _loss_operands(name: str, input: Any, target: Any) -> tuple[Tensor, Any]:
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if not isinstance(target, Tensor):
         target = scalar_operand(input.dtype, target)
-    if input.shape != target.shape:
+    x, t = input.data, target.data if isinstance(target, Tensor) else target
+    if x.shape != t.shape:
         raise ValueError(
-            f"{name}: input shape {input.shape} and target shape {target.shape} differ; "
+            f"{name}: input shape {x.shape} and target shape {t.shape} differ; "
             "reshape one of them (broadcasting them would compare every pair)"
         )
-    if input.dtype.kind != "f":
+    if x.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
     return input, target
 
