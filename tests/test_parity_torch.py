@@ -54,6 +54,7 @@ from typing import Any
 import fixture_util
 import numpy as np
 import pytest
+from models import SimpleNet
 
 import tinygrad_rms as tg
 import tinygrad_rms.nn as nn
@@ -137,19 +138,6 @@ def _check(actual: np.ndarray, expected: np.ndarray, tol: np.ndarray | float, wh
 
 
 # ---------------------------------------------------------------------------- tinygrad side
-class SimpleNet(nn.Module):
-    """The document's network."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.fc1 = nn.Linear(10, 50)
-        self.relu = nn.ReLU()
-        self.fc2 = nn.Linear(50, 1)
-
-    def forward(self, x: tg.Tensor) -> tg.Tensor:
-        return self.fc2(self.relu(self.fc1(x)))
-
-
 def tg_simplenet_train(
     init: dict[str, np.ndarray],
     x: np.ndarray,
