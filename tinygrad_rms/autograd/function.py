@@ -320,7 +320,17 @@ class Function:
             with _grad_disabled():
                 out = cls.forward(ctx, *args, **kwargs)
             return _finish(ctx, args, out, record)
-        out = cls.forward(ctx, *values, **kwargs) if kwargs else cls.forward(ctx, *values)
+        forward = cls.forward
+        if kwargs:
+            out = forward(ctx, *values, **kwargs)
+        elif len(values) == 1:  # spelled out for one to three arguments: a plain call is
+            out = forward(ctx, values[0])  # cheaper than unpacking a list (most ops)
+        elif len(values) == 2:
+            out = forward(ctx, values[0], values[1])
+        elif len(values) == 3:
+            out = forward(ctx, values[0], values[1], values[2])
+        else:
+            out = forward(ctx, *values)
         if type(out) is not np.ndarray or (not usual and mode.anomaly):
             return _finish(ctx, args, out, record)
         # the usual case: one array

@@ -8,6 +8,7 @@ from whatever ``forward`` saved (often its own output: exp' = exp, tanh' = 1 −
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -120,12 +121,20 @@ class Abs(Function, arrays=True, name="AbsBackward0"):
         return (g * np.sign(x),)
 
 
+@functools.lru_cache(maxsize=16)
+def _zero(dtype: np.dtype) -> np.ndarray:
+    """A shared, read-only 0-d zero of ``dtype``."""
+    zero = np.zeros((), dtype)
+    zero.flags.writeable = False
+    return zero
+
+
 class Relu(Function, arrays=True, name="ReluBackward0"):
     """max(x, 0); its gradient is 1 where x > 0 and 0 elsewhere (0 at x == 0, as PyTorch)."""
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, np.zeros((), x.dtype))  # keeps int and bool dtypes
+        out = np.maximum(x, _zero(x.dtype))  # a zero of x's dtype: keeps int and bool dtypes
         ctx.save_for_backward(out)
         return out
 
