@@ -133,7 +133,8 @@ def walk(
         if targets is not None:
             _capture(node, grads, targets, found)
         function = node._function
-        if function.arrays and node._n_outputs == 1 and node._inputs is not None:
+        arrays = function.arrays
+        if arrays and node._n_outputs == 1 and node._inputs is not None:
             result = function.backward(node, grads)  # the library's ops: directly
             if type(result) is not tuple:
                 result = (result,)
@@ -144,7 +145,7 @@ def walk(
         edges = node._edges
         if len(result) != len(edges):
             result = node._wrong_count(result)
-        if not function.arrays:  # checked, all before any is passed on (the library's
+        if not arrays:  # checked, all before any is passed on (the library's
             result = node._checked(result)  # own ops are trusted to return exact shapes)
         for i, g in enumerate(result):
             if g is None:

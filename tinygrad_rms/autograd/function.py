@@ -108,16 +108,18 @@ class BackwardFunction(FunctionCtx, Node):
         "_function",
         "_inputs",
         "_made_at",
+        "_n_outputs",
         "_output_counter",
+        "_pre_hooks",
         "_saved",
         "_sequence_nr",
         "needs_input_grad",
     )
 
     _function: type[Function]  # the op: its name, its backward
+    _n_outputs: int  # how many outputs the op has
+    _pre_hooks: dict[int, list[Any]] | None  # tensor hooks (and retain_grad), by output
     # defaults of what few nodes set (those that do keep theirs in their __dict__)
-    _n_outputs = 1
-    _pre_hooks: dict[int, list[Any]] | None = None  # tensor hooks, by output
     _site: str | None = None  # where the op was created (anomaly mode only)
     _output_meta: list[Any] | None = None  # several outputs: (shape, dtype) or None each
 
@@ -341,6 +343,7 @@ class Function:
             if ctx._non_differentiable:
                 return _finish(ctx, args, out, record, result)
             ctx._inputs = args
+            ctx._n_outputs, ctx._pre_hooks = 1, None
             ctx._sequence_nr = next(sequence)
             ctx._made_at = mutation_clock.count
             ctx._output_counter = result._version_counter
@@ -367,6 +370,7 @@ def _finish(
         )
     if record:
         ctx._inputs = args
+        ctx._pre_hooks = None
         ctx._sequence_nr = next(sequence)
         ctx._made_at = mutation_clock.count
         _attach_outputs(ctx, out, outputs)

@@ -55,6 +55,7 @@ def _weight_through_t(ctx, i):  # type: ignore[no-untyped-def]
         if shown[i]:
             t_node = BackwardFunction()
             t_node._function = T
+            t_node._n_outputs, t_node._pre_hooks = 1, None
             t_node._edges = [shown[i]]
             t_node._inputs = None  # nothing to run
             saved = ctx._saved  # gone once backward freed the node
