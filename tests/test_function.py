@@ -821,3 +821,34 @@ def test_non_tensor_output_gets_none_gradient_as_torch():
     assert count == 7
     out.sum().backward()
     assert len(seen) == 1 and seen[0] is None
+
+
+# ---------------------------------------------------------------------- PyTorch 2's style
+class LinearNew(autograd.Function):
+    """PyTorch 2's other style: forward without ctx, then setup_context."""
+
+    @staticmethod
+    def forward(x, w, b):
+        return x.mm(w.t()) + b
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        x, w, _ = inputs
+        ctx.save_for_backward(x, w)
+        ctx.seen_output = output
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        return g.mm(w), g.t().mm(x), g.sum(0)
+
+
+def test_setup_context_style_function(rng):
+    x, w, b = (leaf(rng.standard_normal(s)) for s in ((4, 3), (2, 3), (2,)))
+    assert autograd.gradcheck(LinearNew.apply, [x, w, b])
+    out = LinearNew.apply(x, w, b)
+    assert out.grad_fn.name() == "LinearNewBackward"
+    np.testing.assert_allclose(out.data, x.data @ w.data.T + b.data, rtol=1e-14)
+    assert out.grad_fn.seen_output is not None  # setup_context saw forward's output
+    out.sum().backward()
+    np.testing.assert_allclose(w.grad.data, np.ones((4, 2)).T @ x.data, rtol=1e-14)

@@ -137,3 +137,20 @@ def test_manual_sgd_trains_like_the_math():
             w.grad.zero_()
         ref -= 0.01 * 2 * X.T @ (X @ ref - y)
     np.testing.assert_allclose(w.data, ref, rtol=1e-12)
+
+
+def test_cuda_and_backends_say_there_is_no_gpu():
+    assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
+    assert tg.backends.mps.is_available() is False
+    device = tg.device("cuda" if tg.cuda.is_available() else "cpu")  # the usual idiom
+    assert device.type == "cpu"
+    tg.cuda.manual_seed(0)  # accepted, as programs call it unconditionally
+
+
+def test_zero_dim_tensors_format_as_numbers():
+    assert f"{tg.tensor(2.5):.3f}" == "2.500"
+    assert f"{tg.tensor(12.0)}" == "12.0"
+    assert f"{tg.tensor(7)}" == "7"
+    assert f"{tg.tensor([1.0, 2.0])}".startswith("tensor(")
+    with pytest.raises(TypeError):
+        f"{tg.tensor([1.0, 2.0]):.3f}"

@@ -565,3 +565,20 @@ def test_calling_a_module_runs_its_class_forward_directly():
     np.testing.assert_array_equal(out.data, [2.0, 4.0])
     with pytest.raises(NotImplementedError, match="has no forward"):
         nn.Module()(x)
+
+
+def test_a_static_or_class_method_forward_is_called_as_in_pytorch():
+    """A forward written as a staticmethod (or classmethod) gets no ``self`` twice."""
+
+    class Product(nn.Module):
+        @staticmethod
+        def forward(a, b, c):
+            return a * b * c
+
+    class Named(nn.Module):
+        @classmethod
+        def forward(cls, x):
+            return cls.__name__, x
+
+    np.testing.assert_array_equal(Product()(tg.tensor(2.0), 3.0, 4.0).data, 24.0)
+    assert Named()(1) == ("Named", 1)

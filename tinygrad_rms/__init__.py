@@ -19,6 +19,7 @@ Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on te
 ops; optim builds on tensor and calls the kernels.
 """
 
+from . import backends, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import full, linspace, ones, rand, randn, tensor, zeros
 from .device import device
@@ -52,9 +53,11 @@ __all__ = [
     "Tensor",
     "abs",
     "add",
+    "backends",
     "cat",
     "clamp",
     "cos",
+    "cuda",
     "device",
     "div",
     "double",

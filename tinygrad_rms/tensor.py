@@ -442,6 +442,12 @@ class Tensor:
 
     __str__ = __repr__
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch."""
+        if self.data.ndim == 0:
+            return self.data.item().__format__(spec)
+        return object.__format__(self, spec)
+
     # ------------------------------------------------------------------ the op index
     # arithmetic (ops/arithmetic.py); a number on either side takes this tensor's dtype
     __add__ = add = arithmetic.add

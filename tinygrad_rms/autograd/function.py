@@ -273,6 +273,13 @@ class Function:
         raise NotImplementedError("a Function subclass must define backward(ctx, ...)")
 
     @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> None:
+        """PyTorch 2's other style: define ``forward(*inputs)`` without ``ctx`` and save what
+        backward needs here instead (``ctx.save_for_backward(...)``).  Not defined: the
+        classic style, ``forward(ctx, *inputs)``."""
+        raise NotImplementedError
+
+    @staticmethod
     def shown_edges(ctx: Any) -> list[Any]:
         """The input edges as ``grad_fn.next_functions`` shows them: the real ones, unless
         a fused op shows the nodes PyTorch records for it (``ops.nn.Addmm``)."""
@@ -320,7 +327,11 @@ class Function:
         ctx._saved = ()
         if not cls.arrays:
             with _grad_disabled():
-                out = cls.forward(ctx, *args, **kwargs)
+                if cls.setup_context is Function.setup_context:
+                    out = cls.forward(ctx, *args, **kwargs)
+                else:  # PyTorch 2's style: forward without ctx, then setup_context
+                    out = cls.forward(*args, **kwargs)
+                    cls.setup_context(ctx, args, out)
             return _finish(ctx, args, out, record)
         forward = cls.forward
         if kwargs:
