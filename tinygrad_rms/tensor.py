@@ -400,17 +400,7 @@ class Tensor:
         return self._inplace("div_", self.data / self._operand(other), other)
 
     # `x -= y` updates x in place (never rebinds the name to a new tensor), as in PyTorch
-    def __iadd__(self, other: ArrayLike) -> Tensor:
-        return self.add_(other)
-
-    def __isub__(self, other: ArrayLike) -> Tensor:
-        return self.sub_(other)
-
-    def __imul__(self, other: ArrayLike) -> Tensor:
-        return self.mul_(other)
-
-    def __itruediv__(self, other: ArrayLike) -> Tensor:
-        return self.div_(other)
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: ArrayLike) -> None:
         self._check_inplace("__setitem__", value)

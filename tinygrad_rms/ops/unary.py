@@ -9,6 +9,7 @@ from whatever ``forward`` saved (often its own output: exp' = exp, tanh' = 1 −
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -227,49 +228,28 @@ class ToDtype(Function, arrays=True, name="ToCopyBackward0"):
 
 
 # ---------------------------------------------------------------------- functional forms
-def exp(input: Any) -> Any:
-    """e^x elementwise; its derivative is itself."""
-    return Exp.apply(input)
+def _of_one_tensor(function: type[Function], name: str) -> Callable[[Any], Any]:
+    """The functional form ``name(input)`` of a one-input op (``torch.exp(x)``, and as a
+    method, ``x.exp()``), documented by the op's own docstring."""
+
+    def op(input: Any) -> Any:
+        return function.apply(input)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = function.__doc__
+    return op
 
 
-def log(input: Any) -> Any:
-    """Natural logarithm elementwise; derivative 1/x."""
-    return Log.apply(input)
-
-
-def sqrt(input: Any) -> Any:
-    """√x elementwise; derivative 1/(2√x)."""
-    return Sqrt.apply(input)
-
-
-def sin(input: Any) -> Any:
-    """sin x elementwise; derivative cos x."""
-    return Sin.apply(input)
-
-
-def cos(input: Any) -> Any:
-    """cos x elementwise; derivative −sin x."""
-    return Cos.apply(input)
-
-
-def abs(input: Any) -> Any:
-    """|x| elementwise; derivative sign(x) (0 at 0, as PyTorch)."""
-    return Abs.apply(input)
-
-
-def relu(input: Any) -> Any:
-    """max(x, 0); its gradient is 1 where x > 0 and 0 elsewhere (0 at x == 0, as PyTorch)."""
-    return Relu.apply(input)
-
-
-def tanh(input: Any) -> Any:
-    """tanh(x) elementwise; derivative 1 − tanh²(x)."""
-    return Tanh.apply(input)
-
-
-def sigmoid(input: Any) -> Any:
-    """1/(1 + e^−x) elementwise, without overflow; derivative σ(1 − σ)."""
-    return Sigmoid.apply(input)
+exp = _of_one_tensor(Exp, "exp")
+log = _of_one_tensor(Log, "log")
+sqrt = _of_one_tensor(Sqrt, "sqrt")
+sin = _of_one_tensor(Sin, "sin")
+cos = _of_one_tensor(Cos, "cos")
+abs = _of_one_tensor(Abs, "abs")
+relu = _of_one_tensor(Relu, "relu")
+tanh = _of_one_tensor(Tanh, "tanh")
+sigmoid = _of_one_tensor(Sigmoid, "sigmoid")
+clone = _of_one_tensor(Clone, "clone")
 
 
 def clamp(input: Any, min: float | None = None, max: float | None = None) -> Any:
@@ -277,11 +257,6 @@ def clamp(input: Any, min: float | None = None, max: float | None = None) -> Any
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min, max)
-
-
-def clone(input: Any) -> Any:
-    """A copy of the data that stays in the graph (the gradient passes straight through)."""
-    return Clone.apply(input)
 
 
 def to_dtype(input: Any, dtype: np.dtype) -> Any:
