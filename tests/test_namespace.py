@@ -67,16 +67,24 @@ def test_linspace_float64_and_bad_steps():
 
 @pytest.mark.torch
 @pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
-def test_linspace_against_torch():
+def test_linspace_is_torchs_bit_for_bit():
+    """float32 and integer results equal PyTorch's exactly (its fused multiply-adds
+    emulated); float64 ones within an ulp."""
     import torch
 
-    for steps in (1, 5, 100, 2000):
-        np.testing.assert_allclose(
-            tg.linspace(-3.0, 2.5, steps).data,
-            torch.linspace(-3.0, 2.5, steps).numpy(),
-            rtol=0,
-            atol=3e-7,
-        )
+    for start, end in ((-math.pi, math.pi), (-3.0, 2.5), (0.1, 7.3), (0, 100)):
+        for steps in (1, 2, 5, 17, 100, 2000):
+            for ours, theirs in ((tg.float32, torch.float32), (tg.int64, torch.int64)):
+                np.testing.assert_array_equal(
+                    tg.linspace(start, end, steps, dtype=ours).data,
+                    torch.linspace(start, end, steps, dtype=theirs).numpy(),
+                )
+            np.testing.assert_allclose(
+                tg.linspace(start, end, steps, dtype=tg.float64).data,
+                torch.linspace(start, end, steps, dtype=torch.float64).numpy(),
+                rtol=3e-16,
+                atol=1e-300,
+            )
 
 
 def test_full_infers_pytorchs_dtype():
@@ -154,3 +162,133 @@ def test_zero_dim_tensors_format_as_numbers():
     assert f"{tg.tensor([1.0, 2.0])}".startswith("tensor(")
     with pytest.raises(TypeError):
         f"{tg.tensor([1.0, 2.0]):.3f}"
+
+
+@pytest.mark.parametrize(
+    "args,expected,dtype",
+    [
+        ((5,), [0, 1, 2, 3, 4], np.int64),
+        ((2, 7, 2), [2, 4, 6], np.int64),
+        ((0, 1, 0.25), [0.0, 0.25, 0.5, 0.75], np.float32),
+        ((1.0, 4.0), [1.0, 2.0, 3.0], np.float32),
+        ((5, 0, -2), [5, 3, 1], np.int64),
+    ],
+)
+def test_arange(args, expected, dtype):
+    t = tg.arange(*args)
+    assert t.dtype == dtype
+    np.testing.assert_array_equal(t.data, expected)
+
+
+@pytest.mark.torch
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_arange_against_torch():
+    import torch
+
+    for args in ((10,), (-3, 7, 3), (0, 1, 0.1), (0.5, -2.0, -0.3), (1, 2.5, 0.5)):
+        ours, theirs = tg.arange(*args), torch.arange(*args)
+        assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_arange_refuses_a_bad_step():
+    with pytest.raises(ValueError, match="step"):
+        tg.arange(0, 3, 0)
+    with pytest.raises(ValueError, match="inconsistent"):
+        tg.arange(0, 3, -1)
+
+
+def test_from_numpy_and_as_tensor_share_memory():
+    a = np.arange(3.0)
+    t = tg.from_numpy(a)
+    a[0] = 7.0
+    assert t.data[0] == 7.0 and t.dtype == np.float64
+    assert tg.as_tensor(a).data is a
+    assert tg.as_tensor(t) is t
+    assert tg.as_tensor([1, 2]).dtype == np.int64
+    assert tg.as_tensor(a, dtype=tg.float32).dtype == np.float32
+    with pytest.raises(TypeError, match="numpy array"):
+        tg.from_numpy([1.0])
+
+
+def test_filled_and_like():
+    x = tg.ones(2, 3, dtype=tg.float64)
+    assert tg.zeros_like(x).dtype == np.float64 and tg.zeros_like(x).shape == (2, 3)
+    np.testing.assert_array_equal(tg.ones_like(x).data, np.ones((2, 3)))
+    np.testing.assert_array_equal(tg.full_like(x, 4).data, np.full((2, 3), 4.0))
+    assert tg.empty(2, 3).shape == (2, 3) and tg.empty_like(x).dtype == np.float64
+    assert tg.zeros(size=(4,)).shape == (4,)
+    np.testing.assert_array_equal(tg.eye(2, 3).data, np.eye(2, 3))
+    assert tg.rand_like(x).dtype == np.float64 and tg.randn_like(x).shape == (2, 3)
+    with pytest.raises(TypeError, match="once"):
+        tg.zeros(2, size=(2,))
+
+
+def test_random_integers_and_permutations():
+    tg.manual_seed(1)
+    r = tg.randint(3, 7, (1000,))
+    assert r.dtype == np.int64 and r.data.min() == 3 and r.data.max() == 6
+    assert tg.randint(5, (2, 2)).shape == (2, 2)
+    p = tg.randperm(10)
+    assert p.dtype == np.int64 and sorted(p.data.tolist()) == list(range(10))
+    with pytest.raises(ValueError, match="high"):
+        tg.randint(5, 5, (1,))
+
+
+def test_normal_moments_and_shapes():
+    tg.manual_seed(2)
+    x = tg.normal(3.0, 0.5, size=(20000,))
+    assert x.dtype == np.float32
+    assert abs(float(x.data.mean()) - 3.0) < 0.02 and abs(float(x.data.std()) - 0.5) < 0.02
+    means = tg.tensor([0.0, 10.0], dtype=tg.float64)
+    y = tg.normal(means, tg.tensor([1.0, 1.0], dtype=tg.float64))
+    assert y.shape == (2,) and y.dtype == np.float64
+    with pytest.raises(ValueError, match="non-negative"):
+        tg.normal(0.0, -1.0, size=(2,))
+
+
+def test_seeded_random_functions_repeat():
+    draws = []
+    for _ in range(2):
+        tg.manual_seed(11)
+        draws.append(
+            (tg.randint(0, 100, (5,)).data, tg.randperm(6).data, tg.normal(size=(3,)).data)
+        )
+    for a, b in zip(*draws, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_legacy_tensor_types():
+    f = tg.FloatTensor([1, 2])
+    assert f.dtype == np.float32 and isinstance(f, tg.FloatTensor)
+    assert not isinstance(f, tg.LongTensor) and isinstance(tg.LongTensor([1]), tg.LongTensor)
+    assert tg.FloatTensor(2, 3).shape == (2, 3)
+    assert tg.DoubleTensor(np.ones(2, np.float32)).dtype == np.float64
+    assert tg.ByteTensor([1]).dtype == np.uint8 and tg.BoolTensor([1, 0]).dtype == np.bool_
+    with pytest.raises(ValueError, match="sizes"):
+        tg.FloatTensor(2, -1)
+
+
+def test_variable_is_a_tensor_as_in_pytorch():
+    from tinygrad_rms.autograd import Variable
+
+    t = tg.ones(2)
+    v = Variable(t, requires_grad=True)
+    assert v is not t and v.requires_grad and not t.requires_grad
+    assert np.shares_memory(v.data, t.data) and isinstance(t, Variable)
+    (v * 3).sum().backward()
+    np.testing.assert_array_equal(v.grad.data, [3.0, 3.0])
+    with pytest.raises(TypeError, match="tensor"):
+        Variable([1.0])
+
+
+def test_more_dtype_names_and_helpers():
+    assert tg.int == np.int32 and tg.bool == np.bool_ and tg.uint8 == np.uint8
+    assert tg.get_default_dtype() == np.float32
+    assert tg.is_tensor(tg.ones(1)) and not tg.is_tensor(np.ones(1))
+    assert tg.numel(tg.ones(2, 3)) == 6
+
+
+def test_a_missing_name_points_to_the_porting_notes():
+    with pytest.raises(AttributeError, match=r"porting-from-pytorch\.md"):
+        tg.fft  # noqa: B018

@@ -19,10 +19,35 @@ Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on te
 ops; optim builds on tensor and calls the kernels.
 """
 
+import numpy as np
+
 from . import backends, cuda
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
-from .creation import full, linspace, ones, rand, randn, tensor, zeros
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
 from .device import device
+from .legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from .ops.arithmetic import add, div, matmul, mm, mul, neg, pow, sub
 from .ops.movement import flatten, permute, reshape, squeeze, transpose, unsqueeze
 from .ops.reduce import mean, sum
@@ -31,10 +56,31 @@ from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, cat, float32, float64, int32, int64, maximum, minimum, stack, where
 
-# PyTorch's names for the dtypes programs spell most
+# PyTorch's names for the dtypes
 float = float32
 double = float64
 long = int64
+int = int32
+bool = np.dtype(np.bool_)
+uint8 = np.dtype(np.uint8)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+short = int16
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of new float tensors: float32."""
+    return float32
+
+
+def is_tensor(obj: object) -> bool:
+    """Whether ``obj`` is a Tensor (as ``isinstance(obj, Tensor)``)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input: Tensor) -> int:
+    """The number of elements of ``input``."""
+    return input.numel()
 
 __version__ = "0.1.0"
 
@@ -42,18 +88,30 @@ __version__ = "0.1.0"
 def __getattr__(name: str) -> object:
     """``tinygrad_rms.nn`` / ``.optim`` / ``.autograd`` / ``.viz`` on first use (as torch.nn
     after ``import torch``), without paying for numba at ``import tinygrad_rms``."""
-    if name in ("nn", "optim", "autograd", "viz"):
+    if name in ("nn", "optim", "autograd", "viz", "utils"):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    raise AttributeError(
+        f"module {__name__!r} has no attribute {name!r}: tinygrad_rms covers a subset of "
+        "PyTorch, and this name is not in it (docs/porting-from-pytorch.md lists what is)"
+    )
 
 
 __all__ = [
+    "BoolTensor",
+    "ByteTensor",
+    "DoubleTensor",
+    "FloatTensor",
+    "IntTensor",
+    "LongTensor",
     "Tensor",
     "abs",
     "add",
+    "arange",
+    "as_tensor",
     "backends",
+    "bool",
     "cat",
     "clamp",
     "cos",
@@ -61,16 +119,26 @@ __all__ = [
     "device",
     "div",
     "double",
+    "empty",
+    "empty_like",
     "enable_grad",
     "exp",
+    "eye",
     "flatten",
     "float",
     "float32",
     "float64",
+    "from_numpy",
     "full",
+    "full_like",
+    "get_default_dtype",
+    "int",
+    "int8",
+    "int16",
     "int32",
     "int64",
     "is_grad_enabled",
+    "is_tensor",
     "linspace",
     "load",
     "log",
@@ -84,15 +152,23 @@ __all__ = [
     "mul",
     "neg",
     "no_grad",
+    "normal",
+    "numel",
     "ones",
+    "ones_like",
     "permute",
     "pow",
     "rand",
+    "rand_like",
+    "randint",
     "randn",
+    "randn_like",
+    "randperm",
     "relu",
     "reshape",
     "save",
     "set_grad_enabled",
+    "short",
     "sigmoid",
     "sin",
     "sqrt",
@@ -103,7 +179,9 @@ __all__ = [
     "tanh",
     "tensor",
     "transpose",
+    "uint8",
     "unsqueeze",
     "where",
     "zeros",
+    "zeros_like",
 ]

@@ -38,6 +38,7 @@ __all__ = [
     "Function",
     "FunctionCtx",
     "GradcheckError",
+    "Variable",
     "backward",
     "detect_anomaly",
     "enable_grad",
@@ -166,3 +167,21 @@ def grad(
         else:
             results.append(wrap(np.array(g, dtype=t.data.dtype)))
     return tuple(results)
+
+
+class _VariableType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, tensor_type.cls)
+
+
+class Variable(metaclass=_VariableType):
+    """PyTorch's old (before 0.4) wrapper, kept as PyTorch keeps it: ``Variable(t,
+    requires_grad=True)`` is a new Tensor on ``t``'s memory, and every Tensor is a
+    ``Variable`` to ``isinstance``."""
+
+    def __new__(cls, data: Any, requires_grad: bool = False, volatile: bool = False) -> Any:  # type: ignore[misc]
+        tensor = tensor_type.cls
+        if not isinstance(data, tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
+        out = data.detach()
+        return out.requires_grad_(True) if requires_grad else out
