@@ -92,6 +92,10 @@ def __getattr__(name: str) -> object:
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name == "Generator":  # torch.Generator().manual_seed(42), for DataLoader shuffles
+        from .utils.data import Generator
+
+        return Generator
     raise AttributeError(
         f"module {__name__!r} has no attribute {name!r}: tinygrad_rms covers a subset of "
         "PyTorch, and this name is not in it (docs/porting-from-pytorch.md lists what is)"
