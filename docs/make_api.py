@@ -19,6 +19,7 @@ import tinygrad_rms.nn.functional
 import tinygrad_rms.nn.init
 import tinygrad_rms.optim
 import tinygrad_rms.optim.lr_scheduler
+import tinygrad_rms.utils.data
 import tinygrad_rms.viz
 
 MODULES: list[ModuleType] = [
@@ -29,6 +30,7 @@ MODULES: list[ModuleType] = [
     tinygrad_rms.nn.init,
     tinygrad_rms.optim,
     tinygrad_rms.optim.lr_scheduler,
+    tinygrad_rms.utils.data,
     tinygrad_rms.viz,
 ]
 #: classes whose public methods are listed too

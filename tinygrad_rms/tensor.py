@@ -24,7 +24,17 @@ from typing import Any, Union
 
 import numpy as np
 
-from .arrays import DEFAULT_FLOAT, float32, float64, int32, int64, promote, scalar_operand, to_array
+from .arrays import (
+    DEFAULT_FLOAT,
+    float32,
+    float64,
+    int32,
+    int64,
+    normalize_dims,
+    promote,
+    scalar_operand,
+    to_array,
+)
 from .autograd import backward as _autograd_backward
 from .autograd import engine, graph
 from .autograd.grad_mode import mode
@@ -156,9 +166,15 @@ class Tensor:
             )
         self._grad = value
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape, or the size of one ``dim``."""
-        return self.shape if dim is None else self.shape[dim]
+    def size(self, dim: int | None = None) -> movement.Size | int:
+        """The shape as a ``Size`` (a tuple printed ``torch.Size([2, 3])``), or the size of
+        one ``dim`` as an int."""
+        shape = self.data.shape
+        if dim is None:
+            return movement.Size(shape)
+        if not shape:
+            raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+        return shape[normalize_dims(dim, len(shape))[0]]  # type: ignore[index]
 
     def dim(self) -> int:
         """The number of dims."""
@@ -222,6 +238,18 @@ class Tensor:
     def double(self) -> Tensor:
         """This tensor as float64."""
         return self.to(float64)
+
+    def long(self) -> Tensor:
+        """This tensor as int64 (no gradient flows through an integer result)."""
+        return self.to(int64)
+
+    def int(self) -> Tensor:
+        """This tensor as int32 (no gradient flows through an integer result)."""
+        return self.to(int32)
+
+    def bool(self) -> Tensor:
+        """This tensor as bool: True where non-zero (no gradient)."""
+        return self.to(np.bool_)
 
     def to(self, *args: Any, dtype: Any = None, device: Any = None) -> Tensor:
         """This tensor on ``device`` (always the CPU) as ``dtype``: ``to(torch.float64)``,
@@ -448,8 +476,12 @@ class Tensor:
     __neg__ = neg = arithmetic.neg
     __matmul__ = matmul = arithmetic.matmul
     mm = arithmetic.mm
+    bmm = arithmetic.bmm
+    dot = arithmetic.dot
+    outer = arithmetic.outer
     maximum = arithmetic.maximum
     minimum = arithmetic.minimum
+    masked_fill = arithmetic.masked_fill
 
     def __radd__(self, other: ArrayLike) -> Tensor:
         return arithmetic.add(self, other)  # x + y == y + x, as PyTorch records it
@@ -495,6 +527,30 @@ class Tensor:
     def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
         return self._compare(other, np.not_equal)
 
+    def eq(self, other: ArrayLike) -> Tensor:
+        """self == other elementwise (broadcasting): a bool tensor, no gradient."""
+        return self._compare(other, np.equal)
+
+    def ne(self, other: ArrayLike) -> Tensor:
+        """self != other elementwise (broadcasting): a bool tensor, no gradient."""
+        return self._compare(other, np.not_equal)
+
+    def lt(self, other: ArrayLike) -> Tensor:
+        """self < other elementwise (broadcasting): a bool tensor, no gradient."""
+        return self._compare(other, np.less)
+
+    def le(self, other: ArrayLike) -> Tensor:
+        """self <= other elementwise (broadcasting): a bool tensor, no gradient."""
+        return self._compare(other, np.less_equal)
+
+    def gt(self, other: ArrayLike) -> Tensor:
+        """self > other elementwise (broadcasting): a bool tensor, no gradient."""
+        return self._compare(other, np.greater)
+
+    def ge(self, other: ArrayLike) -> Tensor:
+        """self >= other elementwise (broadcasting): a bool tensor, no gradient."""
+        return self._compare(other, np.greater_equal)
+
     # pointwise (ops/unary.py)
     exp = unary.exp
     log = unary.log
@@ -507,6 +563,16 @@ class Tensor:
     sigmoid = unary.sigmoid
     clamp = clip = unary.clamp
     clone = unary.clone
+    log1p = unary.log1p
+    expm1 = unary.expm1
+    sign = unary.sign
+    floor = unary.floor
+    ceil = unary.ceil
+    round = unary.round
+    nan_to_num = unary.nan_to_num
+    isnan = unary.isnan
+    isinf = unary.isinf
+    isfinite = unary.isfinite
 
     # reductions (ops/reduce.py)
     sum = reduce.sum
@@ -515,6 +581,16 @@ class Tensor:
     min = reduce.min
     argmax = reduce.argmax
     argmin = reduce.argmin
+    var = reduce.var
+    std = reduce.std
+    norm = reduce.norm
+    prod = reduce.prod
+    cumsum = reduce.cumsum
+    sort = reduce.sort
+    argsort = reduce.argsort
+    topk = reduce.topk
+    all = reduce.all
+    any = reduce.any
 
     # movement (ops/movement.py)
     reshape = view = movement.reshape
@@ -525,6 +601,13 @@ class Tensor:
     t = movement.t
     permute = movement.permute
     expand = movement.expand
+    expand_as = movement.expand_as
+    view_as = movement.view_as
+    repeat = movement.repeat
+    split = movement.split
+    chunk = movement.chunk
+    gather = movement.gather
+    scatter_add = movement.scatter_add
     __getitem__ = movement.getitem
 
     @property
@@ -535,6 +618,43 @@ class Tensor:
     # nn ops that PyTorch also has as Tensor methods (ops/nn.py)
     softmax = nn_ops.softmax
     log_softmax = nn_ops.log_softmax
+
+    # dtypes and new tensors like this one
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor in ``other``'s dtype (``self.to(other.dtype)``)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
+        return self.to(other.dtype)
+
+    def _new(self, data: np.ndarray, requires_grad: bool) -> Tensor:
+        t = Tensor._wrap(data)
+        return t.requires_grad_() if requires_grad else t
+
+    def _dtype_or(self, dtype: Any) -> np.dtype:
+        return self.data.dtype if dtype is None else np.dtype(dtype)
+
+    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of zeros of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
+        shape = movement._shape_from(size)
+        return self._new(np.zeros(shape, self._dtype_or(dtype)), requires_grad)
+
+    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ones of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
+        shape = movement._shape_from(size)
+        return self._new(np.ones(shape, self._dtype_or(dtype)), requires_grad)
+
+    def new_full(
+        self, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False
+    ) -> Tensor:
+        """A tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless
+        ``dtype`` says."""
+        shape = (size,) if isinstance(size, int) else tuple(size)
+        return self._new(np.full(shape, fill_value, self._dtype_or(dtype)), requires_grad)
+
+    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says."""
+        values = data.data if isinstance(data, Tensor) else data
+        return self._new(to_array(values, self._dtype_or(dtype)), requires_grad)
 
 
 graph.use_tensor_type(Tensor)

@@ -1,4 +1,5 @@
-"""Arithmetic: + − × ÷ **, matrix products, and the pointwise choices (max, min, where).
+"""Arithmetic: + − × ÷ **, products (matmul, mm, bmm, dot, outer), and the pointwise
+choices (max, min, where, masked_fill).
 
 Every op is a ``Function`` on numpy arrays: ``forward`` computes the result, ``backward``
 maps the gradient ``g`` of the result onto each input.  Broadcast inputs get their
@@ -21,7 +22,10 @@ from ..autograd.graph import tensor_type
 
 __all__ = [
     "add",
+    "bmm",
     "div",
+    "dot",
+    "masked_fill",
     "matmul",
     "maximum",
     "minimum",
@@ -29,6 +33,7 @@ __all__ = [
     "mul",
     "neg",
     "operands",
+    "outer",
     "pow",
     "sub",
     "where",
@@ -245,6 +250,39 @@ class MatMul(Function, arrays=True, name="MmBackward0"):
         )
 
 
+class Bmm(Function, arrays=True, name="BmmBackward0"):
+    """A batch of matrix products x[b] @ y[b]; d/dx = g yᵀ, d/dy = xᵀ g (per batch)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x @ y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        dx, dy = ctx.needs_input_grad
+        return (
+            g @ np.swapaxes(y, -1, -2) if dx else None,
+            np.swapaxes(x, -1, -2) @ g if dy else None,
+        )
+
+
+class Dot(Function, arrays=True, name="DotBackward0"):
+    """Σ x_i y_i of two vectors; d/dx = g y, d/dy = g x."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.asarray(np.dot(x, y))
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        dx, dy = ctx.needs_input_grad
+        return (g * y if dx else None, g * x if dy else None)
+
+
 class _Pick(Function, arrays=True):
     """maximum/minimum: the gradient goes to the winner (the value the output took: also
     a NaN, which numpy and PyTorch propagate), split in half on ties."""
@@ -292,6 +330,41 @@ class Where(Function, arrays=True, name="WhereBackward0"):
         (condition,) = ctx.saved_tensors
         x_shape, y_shape = ctx.shapes
         return unbroadcast(g * condition, x_shape), unbroadcast(g * ~condition, y_shape)
+
+
+class MaskedFill(Function, arrays=True, name="MaskedFillBackward0"):
+    """x with ``value`` (a number) where ``mask`` holds; the gradient passes elsewhere."""
+
+    @staticmethod
+    def forward(ctx, x, *, mask, value):
+        ctx.shape = x.shape
+        ctx.save_for_backward(mask)
+        return np.where(mask, value, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        return (unbroadcast(np.where(mask, 0, g), ctx.shape),)
+
+
+class MaskedFillTensor(Function, arrays=True, name="MaskedFillBackward1"):
+    """x with a 0-d tensor ``value`` where ``mask`` holds; the value's gradient is the sum
+    of g over the filled places."""
+
+    @staticmethod
+    def forward(ctx, x, value, *, mask):
+        ctx.shape, ctx.value_dtype = x.shape, value.dtype
+        ctx.save_for_backward(mask)
+        return np.where(mask, value.astype(x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        dx, dvalue = ctx.needs_input_grad
+        return (
+            unbroadcast(np.where(mask, 0, g), ctx.shape) if dx else None,
+            np.asarray(np.where(mask, g, 0).sum(), ctx.value_dtype) if dvalue else None,
+        )
 
 
 # ---------------------------------------------------------------------- functional forms
@@ -343,6 +416,91 @@ def mm(input: Any, mat2: Any) -> Any:
             shape = t.shape if isinstance(t, tensor_type.cls) else type(t).__name__
             raise ValueError(f"mm: {name} must be a 2-d Tensor, got {shape}")
     return MatMul.apply(input, mat2)
+
+
+def bmm(input: Any, mat2: Any) -> Any:
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors of one dtype: (b, n, p)."""
+    for name, t in (("input", input), ("mat2", mat2)):
+        if not isinstance(t, tensor_type.cls) or t.ndim != 3:
+            shape = t.shape if isinstance(t, tensor_type.cls) else type(t).__name__
+            raise ValueError(f"bmm: {name} must be a 3-d Tensor, got {shape}")
+    (b, _, m), (b2, m2, _) = input.shape, mat2.shape
+    if b != b2 or m != m2:
+        raise ValueError(
+            f"bmm: shapes {input.shape} and {mat2.shape} do not fit: need (b, n, m) and (b, m, p)"
+        )
+    _same_dtype("bmm", input, mat2)
+    return Bmm.apply(input, mat2)
+
+
+def dot(input: Any, tensor: Any) -> Any:
+    """Σ input_i · tensor_i of two 1-d tensors of one dtype and length (a 0-d result)."""
+    for name, t in (("input", input), ("tensor", tensor)):
+        if not isinstance(t, tensor_type.cls) or t.ndim != 1:
+            shape = t.shape if isinstance(t, tensor_type.cls) else type(t).__name__
+            raise ValueError(f"dot: {name} must be a 1-d Tensor, got {shape}")
+    if input.shape != tensor.shape:
+        raise ValueError(f"dot: the vectors differ in length: {input.shape} and {tensor.shape}")
+    _same_dtype("dot", input, tensor)
+    return Dot.apply(input, tensor)
+
+
+def outer(input: Any, vec2: Any) -> Any:
+    """The outer product input_i · vec2_j of two 1-d tensors (as PyTorch, a MulBackward0 of
+    input as a column and vec2)."""
+    for name, t in (("input", input), ("vec2", vec2)):
+        if not isinstance(t, tensor_type.cls) or t.ndim != 1:
+            shape = t.shape if isinstance(t, tensor_type.cls) else type(t).__name__
+            raise ValueError(f"outer: {name} must be a 1-d Tensor, got {shape}")
+    return mul(input.reshape(input.shape[0], 1), vec2)
+
+
+def _same_dtype(op: str, x: Any, y: Any) -> None:
+    if x.dtype != y.dtype:
+        raise TypeError(f"{op}: both tensors must have one dtype, got {x.dtype} and {y.dtype}")
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Any:
+    """``input`` with ``value`` (a number, or a 0-d tensor) where the bool ``mask`` holds
+    (broadcast together); the gradient of input passes where the mask does not hold."""
+    tensor = tensor_type.cls
+    cond = mask.data if isinstance(mask, tensor) else mask
+    if not isinstance(cond, np.ndarray) or cond.dtype != np.bool_:
+        what = f"dtype {cond.dtype}" if isinstance(cond, np.ndarray) else type(mask).__name__
+        raise TypeError(f"masked_fill: mask must be a bool Tensor, got {what}")
+    try:
+        np.broadcast_shapes(input.shape, cond.shape)
+    except ValueError:
+        raise ValueError(
+            f"masked_fill: mask shape {cond.shape} does not broadcast with input shape "
+            f"{input.shape}"
+        ) from None
+    if isinstance(value, tensor):
+        if value.ndim != 0:
+            raise ValueError(f"masked_fill: a tensor value must be 0-d, got shape {value.shape}")
+        return MaskedFillTensor.apply(input, value, mask=cond)
+    return MaskedFill.apply(input, mask=cond, value=_fill_value(input.dtype, value))
+
+
+def _fill_value(dtype: np.dtype, value: Any) -> np.ndarray:
+    """A number as a 0-d array of ``dtype`` (a float into an integer dtype truncates, as
+    PyTorch); one the dtype cannot hold is a ValueError."""
+    if isinstance(value, np.ndarray | np.generic) and value.size == 1:
+        value = value.item()
+    if not isinstance(value, bool | int | float):
+        raise TypeError(f"masked_fill: value must be a number or a 0-d Tensor, got {value!r}")
+    if dtype.kind == "b":
+        return np.asarray(bool(value))
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not (np.isfinite(value) and info.min <= int(value) <= info.max):
+            raise ValueError(f"masked_fill: value {value!r} does not fit in dtype {dtype}")
+        return np.asarray(int(value), dtype)
+    with np.errstate(over="ignore"):
+        out = np.asarray(value, dtype)
+    if np.isinf(out) and np.isfinite(value):
+        raise ValueError(f"masked_fill: value {value!r} does not fit in dtype {dtype}")
+    return out
 
 
 def maximum(input: Any, other: Any) -> Any:

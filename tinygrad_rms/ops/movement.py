@@ -1,10 +1,12 @@
 """Movement: ops that rearrange elements without computing new values.
 
-reshape/view, squeeze/unsqueeze/flatten, transpose/permute/t/T, expand, indexing,
-cat and stack.  Most return views of the input's memory (they share its version
-counter, so an in-place change through either is seen by both).  Each backward moves
-the gradient back to where its element came from: reshape it back, transpose it back,
-sum it over an expanded dim, scatter it into the indexed places, split it into pieces.
+reshape/view, squeeze/unsqueeze/flatten, transpose/permute/t/T, expand, repeat, indexing,
+gather/scatter_add, cat/stack and split/chunk; and ``Size``, the shape as ``size()`` gives
+it.  Most return views of the input's memory (they share its version counter, so an
+in-place change through either is seen by both).  Each backward moves the gradient back
+to where its element came from: reshape it back, transpose it back, sum it over an
+expanded or repeated dim, scatter it into the indexed places, split it into pieces or
+join the pieces.
 """
 
 from __future__ import annotations
@@ -19,18 +21,70 @@ from ..autograd import Function
 from ..autograd.graph import tensor_type
 
 __all__ = [
+    "Size",
     "cat",
+    "chunk",
     "expand",
+    "expand_as",
     "flatten",
+    "gather",
     "getitem",
     "permute",
+    "repeat",
     "reshape",
+    "scatter_add",
+    "split",
     "squeeze",
     "stack",
     "t",
     "transpose",
     "unsqueeze",
+    "view_as",
 ]
+
+
+class Size(tuple):
+    """A tensor's shape as ``size()`` returns it: a tuple of ints that prints as PyTorch's
+    ``torch.Size([2, 3])``; slicing, ``+`` and ``*`` keep it a Size."""
+
+    __slots__ = ()
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        sizes = tuple(sizes)
+        for i, n in enumerate(sizes):
+            if isinstance(n, bool) or not isinstance(n, int | np.integer):
+                raise TypeError(
+                    f"Size() takes an iterable of ints (item {i} is {type(n).__name__} {n!r})"
+                )
+        return super().__new__(cls, (int(n) for n in sizes))
+
+    def __repr__(self) -> str:
+        return f"torch.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def __getitem__(self, index: Any) -> Any:
+        item = super().__getitem__(index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other: Any) -> Size:
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, times: Any) -> Size:
+        return Size(tuple(self) * times)
+
+    __rmul__ = __mul__
+
+    def numel(self) -> int:
+        """The number of elements of a tensor of this shape."""
+        return int(np.prod(self, dtype=np.int64))
 
 
 class View(Function, arrays=True, name="ViewBackward0"):
@@ -117,6 +171,82 @@ class Expand(Function, arrays=True, name="ExpandBackward0"):
         return unbroadcast(g, ctx.shape), None
 
 
+class Repeat(Function, arrays=True, name="RepeatBackward0"):
+    """The tensor tiled ``repeats`` times along each dim (new leading dims first); backward
+    sums the gradient over the copies."""
+
+    @staticmethod
+    def forward(ctx, x, repeats):
+        lead = len(repeats) - x.ndim
+        shape = (1,) * lead + x.shape
+        ctx.tiles = x.shape, repeats, shape
+        return np.tile(x.reshape(shape), repeats)
+
+    @staticmethod
+    def backward(ctx, g):
+        x_shape, repeats, shape = ctx.tiles
+        # split each dim of g into (copy, element) and sum over the copies
+        g = g.reshape([n for pair in zip(repeats, shape, strict=True) for n in pair])
+        return g.sum(axis=tuple(range(0, g.ndim, 2))).reshape(x_shape), None
+
+
+def _along(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
+    """The numpy index of the elements ``gather`` reads (``scatter_add`` writes): at each
+    position of ``index``, ``index[pos]`` along ``dim`` and ``pos`` along the other dims
+    (a 0-d index as a 1-d one)."""
+    index = index.reshape(index.shape or (1,))
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids[dim] = index
+    return tuple(grids)
+
+
+class Gather(Function, arrays=True, name="GatherBackward0"):
+    """out[i][j] = x[i][index[i][j]] (for dim 1); backward adds each gradient into the
+    element it was read from (repeated indices add up)."""
+
+    @staticmethod
+    def forward(ctx, x, *, dim, index):
+        ctx.source = x.shape, x.dtype, dim
+        ctx.save_for_backward(index)
+        out = x.reshape(x.shape or (1,))[_along(index, dim)]
+        return out if index.ndim else out.reshape(())
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        shape, dtype, dim = ctx.source
+        full = np.zeros(shape or (1,), dtype)
+        np.add.at(full, _along(index, dim), g.reshape(index.shape or (1,)))
+        return (full.reshape(shape),)
+
+
+class ScatterAdd(Function, arrays=True, name="ScatterAddBackward0"):
+    """A copy of x with src[i][j] added at x[i][index[i][j]] (for dim 1); the gradient of x
+    passes through, src's is read back from where each element went."""
+
+    @staticmethod
+    def forward(ctx, x, src, *, dim, index):
+        out = x.reshape(x.shape or (1,)).copy()
+        used = src.reshape(src.shape or (1,))[tuple(slice(n) for n in index.shape or (1,))]
+        np.add.at(out, _along(index, dim), used)
+        ctx.source = src.shape, dim
+        ctx.save_for_backward(index)
+        return out if x.ndim else out.reshape(())
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        src_shape, dim = ctx.source
+        g_src = None
+        if ctx.needs_input_grad[1]:
+            # src elements beyond index's shape were not used: their gradient is 0
+            g_src = np.zeros(src_shape or (1,), g.dtype)
+            picked = g.reshape(g.shape or (1,))[_along(index, dim)]
+            g_src[tuple(slice(n) for n in index.shape or (1,))] = picked
+            g_src = g_src.reshape(src_shape)
+        return g, g_src
+
+
 class Index(Function, arrays=True, name="IndexBackward0"):
     """numpy indexing: ints, slices, None, Ellipsis, integer arrays, boolean masks.
 
@@ -182,6 +312,24 @@ class Stack(Function, arrays=True, name="StackBackward0"):
     @staticmethod
     def backward(ctx, g):
         return (*np.moveaxis(g, ctx.dim, 0), None)
+
+
+class Split(Function, arrays=True, name="SplitBackward0"):
+    """Pieces of ``sizes`` along ``dim`` (views); backward joins their gradients (zeros for
+    pieces that were not used)."""
+
+    @staticmethod
+    def forward(ctx, x, sizes, dim):
+        ctx.dim = dim
+        return tuple(np.split(x, np.cumsum(sizes[:-1], dtype=np.int64), axis=dim))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return np.concatenate(grads, axis=ctx.dim), None, None
+
+
+class SplitWithSizes(Split, name="SplitWithSizesBackward0"):
+    """Pieces of the listed sizes (``split([2, 3])``)."""
 
 
 def _common_dtype(arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -337,3 +485,129 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     (d,) = normalize_dims(dim, tensors[0].ndim + 1) or (0,)
     return Stack.apply(*tensors, d)
+
+
+def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> Any:
+    """A tuple of views along ``dim``: pieces of ``split_size`` (the last may be smaller), or
+    of the listed sizes (which must add up to the dim's size)."""
+    d = _split_dim("split", tensor, dim)
+    n = tensor.shape[d]
+    arg = split_size_or_sections
+    if isinstance(arg, int | np.integer) and not isinstance(arg, bool):
+        size = int(arg)
+        if size < 0 or (size == 0 and n != 0):
+            raise ValueError(
+                f"split: split_size must be positive (0 only for a dim of size 0), got {size} "
+                f"for dim {dim} of size {n}"
+            )
+        count = max(-(-n // size), 1) if size else 1
+        sizes = (size,) * (count - 1) + (n - size * (count - 1),)
+        return Split.apply(tensor, sizes, d)
+    sizes = tuple(arg)
+    if any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0 for s in sizes):
+        raise ValueError(f"split: the sizes must be non-negative ints, got {list(sizes)}")
+    if sum(sizes) != n:
+        raise ValueError(
+            f"split: the sizes {list(sizes)} add up to {sum(sizes)}, not to the size {n} of "
+            f"dim {dim}"
+        )
+    return SplitWithSizes.apply(tensor, tuple(int(s) for s in sizes), d)
+
+
+def chunk(input: Any, chunks: int, dim: int = 0) -> Any:
+    """A tuple of at most ``chunks`` views of equal size along ``dim`` (the last may be
+    smaller, and fewer come out when the size does not divide evenly, as PyTorch)."""
+    if isinstance(chunks, bool) or not isinstance(chunks, int | np.integer) or chunks <= 0:
+        raise ValueError(f"chunk: chunks must be a positive int, got {chunks!r}")
+    d = _split_dim("chunk", input, dim)
+    n = input.shape[d]
+    if n == 0:  # PyTorch: `chunks` empty pieces
+        return SplitWithSizes.apply(input, (0,) * int(chunks), d)
+    return split(input, -(-n // int(chunks)), d)
+
+
+def _split_dim(op: str, input: Any, dim: int) -> int:
+    if input.ndim == 0:
+        raise ValueError(f"{op}: expects a tensor with at least 1 dimension, got a 0-d tensor")
+    (d,) = normalize_dims(dim, input.ndim) or (0,)
+    return d
+
+
+def repeat(input: Any, *sizes: int | Sequence[int]) -> Any:
+    """The tensor tiled ``sizes[i]`` times along dim i (extra leading sizes add dims);
+    backward sums the gradient over the copies."""
+    repeats = _shape_from(sizes)
+    if len(repeats) < input.ndim:
+        raise ValueError(
+            f"repeat: {len(repeats)} repeat count(s) {tuple(repeats)} for a tensor of shape "
+            f"{input.shape}: give at least one per dim"
+        )
+    if any(isinstance(r, bool) or not isinstance(r, int | np.integer) or r < 0 for r in repeats):
+        raise ValueError(f"repeat: the counts must be non-negative ints, got {tuple(repeats)}")
+    return Repeat.apply(input, tuple(int(r) for r in repeats))
+
+
+def view_as(input: Any, other: Any) -> Any:
+    """``input`` viewed in the shape of ``other`` (``input.view(other.size())``)."""
+    _require_tensor("view_as", "other", other)
+    return reshape(input, other.shape)
+
+
+def expand_as(input: Any, other: Any) -> Any:
+    """``input`` broadcast to the shape of ``other`` (``input.expand(other.size())``)."""
+    _require_tensor("expand_as", "other", other)
+    return expand(input, other.shape)
+
+
+def _require_tensor(op: str, name: str, value: Any) -> None:
+    if not isinstance(value, tensor_type.cls):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(value).__name__}")
+
+
+def _index_tensor(op: str, input: Any, dim: int, index: Any) -> tuple[int, np.ndarray]:
+    """(dim, index array) checked as PyTorch checks them for gather and scatter_add."""
+    _require_tensor(op, "index", index)
+    idx = index.data
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor, got dtype {idx.dtype}")
+    if idx.ndim != input.ndim:
+        raise ValueError(
+            f"{op}: index must have as many dims as the input: index shape {idx.shape}, "
+            f"input shape {input.shape}"
+        )
+    (d,) = normalize_dims(dim, input.ndim) or (0,)
+    shape = input.shape
+    for i in range(idx.ndim):
+        if i != d and idx.shape[i] > shape[i]:
+            raise ValueError(
+                f"{op}: index shape {idx.shape} is larger than the input's {shape} at dim "
+                f"{i} (only dim {d} may be larger)"
+            )
+    size = shape[d] if shape else 1
+    if idx.size and (idx.min() < 0 or idx.max() >= size):
+        bad = int(idx.min()) if idx.min() < 0 else int(idx.max())
+        raise IndexError(f"{op}: index {bad} is out of bounds for dim {d} with size {size}")
+    return d, idx
+
+
+def gather(input: Any, dim: int, index: Any) -> Any:
+    """Values read along ``dim`` at ``index`` (out[i][j] = input[i][index[i][j]] for dim
+    1); backward adds each gradient into the element it was read from."""
+    d, idx = _index_tensor("gather", input, dim, index)
+    return Gather.apply(input, dim=d, index=idx)
+
+
+def scatter_add(input: Any, dim: int, index: Any, src: Any) -> Any:
+    """A copy of ``input`` with ``src`` added at ``index`` along ``dim`` (out[i][index[i][j]]
+    += src[i][j] for dim 1; repeated indices add up); out-of-place."""
+    _require_tensor("scatter_add", "src", src)
+    d, idx = _index_tensor("scatter_add", input, dim, index)
+    if src.dtype != input.dtype:
+        raise TypeError(
+            f"scatter_add: src must have the input's dtype {input.dtype}, got {src.dtype}"
+        )
+    if src.ndim != idx.ndim or any(i > s for i, s in zip(idx.shape, src.shape, strict=True)):
+        raise ValueError(
+            f"scatter_add: index shape {idx.shape} must be no larger than src shape {src.shape}"
+        )
+    return ScatterAdd.apply(input, src, dim=d, index=idx)
