@@ -3,15 +3,19 @@
 ``import tinygrad_rms as torch`` gives the subset of PyTorch's API it covers::
 
     tensor.py     Tensor: the front users hold (numpy data + its place in the graph)
-    creation.py   tensor, zeros, ones, full, linspace, randn, rand
+    creation.py   tensor, zeros, ones, full, arange, linspace, eye, randn, … (factories)
+    legacy.py     FloatTensor, LongTensor, … (PyTorch's old constructors)
     ops/          every op's forward and backward, one file per kind of op
     autograd/     the graph as objects, Function, the backward walk, grad mode
     arrays.py     PyTorch's dtype and broadcasting rules, on numpy arrays
+    device.py, cuda.py, backends.py   the CPU, and the answer "no GPU"
     nn/           Module, Parameter, layers, losses, functional
     optim/        optimizers and schedules: validation and state in Python, the update
                   in a kernel
     kernels/      Numba loops, one fused pass per parameter
+    utils/data/   Dataset, DataLoader, random_split
     serialization.py  save/load checkpoints as .npz (never pickle)
+    torch_format.py   reading torch.save files safely, without torch or pickle
     viz.py        the graph as Graphviz DOT
 
 Dependencies point one way: kernels and arrays import nothing of ours; autograd knows no
