@@ -186,13 +186,21 @@ def test_cross_entropy_float_targets_raise_type_error() -> None:
         nn.CrossEntropyLoss()(tg.randn(3, 4), tg.rand(3))
 
 
-@pytest.mark.parametrize("bad", [4, 7, -1, -100])
+@pytest.mark.parametrize("bad", [4, 7, -1, -99])
 def test_cross_entropy_out_of_range_class_raises_index_error(bad: int) -> None:
     t = tg.tensor(np.array([0, bad, 1]))
     with pytest.raises(IndexError, match=r"\[0, 3\]"):
         nn.CrossEntropyLoss()(tg.randn(3, 4), t)
     with pytest.raises(IndexError):
         F.cross_entropy(tg.randn(4), tg.tensor(np.array(bad)))
+
+
+def test_cross_entropy_ignores_the_default_ignore_index() -> None:
+    """-100 is PyTorch's default ``ignore_index``: padding targets, not a bad class."""
+    logits = tg.randn(3, 4, dtype=tg.float64)
+    targets = tg.tensor(np.array([0, -100, 1]))
+    kept = F.cross_entropy(logits[np.array([0, 2])], tg.tensor(np.array([0, 1])))
+    np.testing.assert_allclose(F.cross_entropy(logits, targets).item(), kept.item(), rtol=1e-14)
 
 
 @pytest.mark.parametrize("cls", ["MSELoss", "L1Loss", "CrossEntropyLoss", "BCEWithLogitsLoss"])

@@ -1,44 +1,86 @@
 """Neural-network building blocks: Module, Parameter, layers, activations and losses.
 
-module.py      Module (registration, state dicts, modes) and Parameter
-container.py   Sequential
+module.py      Module (registration of parameters, buffers and children; state dicts;
+               modes; ``to``) and Parameter
+container.py   Sequential, ModuleList, ModuleDict
 linear.py      Linear
 layers.py      Identity, Flatten, Dropout, Embedding
 rnn.py         RNNCell, RNN
-activation.py  ReLU, Tanh, Sigmoid, Softmax
-loss.py        MSELoss, L1Loss, CrossEntropyLoss, BCEWithLogitsLoss
-functional.py  the one implementation of each of the above's math
-init.py        initialisations
+activation.py  ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, LeakyReLU, ELU, GELU, SiLU,
+               Softplus
+loss.py        MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
+               SmoothL1Loss, HuberLoss, KLDivLoss
+functional.py  the one implementation of each of the above's math (checks the
+               arguments, then calls the op's single graph node in ``ops/nn.py``)
+init.py        initialisations: uniform_, normal_, constant_, xavier_*, kaiming_*,
+               orthogonal_, calculate_gain and PyTorch's fan computations
+utils.py       clip_grad_norm_, clip_grad_value_, parameters_to_vector,
+               vector_to_parameters
 """
 
-from . import functional, init
-from .activation import ReLU, Sigmoid, Softmax, Tanh
-from .container import Sequential
+from . import functional, init, utils
+from .activation import (
+    ELU,
+    GELU,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from .container import ModuleDict, ModuleList, Sequential
 from .layers import Dropout, Embedding, Flatten, Identity
 from .linear import Linear
-from .loss import BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss
+from .loss import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
+)
 from .module import Module, Parameter
 from .rnn import RNN, RNNCell
 
 __all__ = [
+    "ELU",
+    "GELU",
     "RNN",
+    "BCELoss",
     "BCEWithLogitsLoss",
     "CrossEntropyLoss",
     "Dropout",
     "Embedding",
     "Flatten",
+    "HuberLoss",
     "Identity",
+    "KLDivLoss",
     "L1Loss",
+    "LeakyReLU",
     "Linear",
+    "LogSoftmax",
     "MSELoss",
     "Module",
+    "ModuleDict",
+    "ModuleList",
+    "NLLLoss",
     "Parameter",
     "RNNCell",
     "ReLU",
     "Sequential",
+    "SiLU",
     "Sigmoid",
+    "SmoothL1Loss",
     "Softmax",
+    "Softplus",
     "Tanh",
     "functional",
     "init",
+    "utils",
 ]

@@ -6,6 +6,7 @@ each (its forward and backward, a single graph node) is in ``ops/nn.py``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -13,23 +14,32 @@ import numpy as np
 from ..arrays import scalar_operand
 from ..ops import arithmetic, movement
 from ..ops import nn as ops
-from ..ops.nn import log_softmax, softmax
 from ..ops.unary import relu, sigmoid, tanh
 from ..random import generator
 from ..tensor import Tensor
 
 __all__ = [
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
+    "elu",
     "embedding",
+    "gelu",
+    "huber_loss",
+    "kl_div",
     "l1_loss",
+    "leaky_relu",
     "linear",
     "log_softmax",
     "mse_loss",
+    "nll_loss",
     "relu",
     "sigmoid",
+    "silu",
+    "smooth_l1_loss",
     "softmax",
+    "softplus",
     "tanh",
 ]
 
@@ -145,27 +155,399 @@ def binary_cross_entropy_with_logits(
     return ops.BinaryCrossEntropyWithLogits.apply(*operands, reduction)
 
 
-def cross_entropy(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
-    """−log softmax(x)[class] for logits of shape (N, C) (or (C,)) and class indices (N,).
+# ---------------------------------------------------------------------- activations
+def _float_input(name: str, input: Any) -> Tensor:
+    """The input of an activation: a float Tensor (else one clear error)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
+    if input.data.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
+    return input
 
-    One node (``NllLossBackward0``): the log-softmax is shifted by the row max (stable for
-    huge logits) and the gradient is softmax(x) − onehot(class), as PyTorch computes it.
+
+def _number(name: str, what: str, value: Any) -> float:
+    """A float option (a numpy float64 scalar would widen float32 results: made a
+    Python float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise TypeError(f"{name}: {what} must be a number, got {type(value).__name__}")
+    return float(value)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """x where x > 0, ``negative_slope``·x elsewhere (one node, ``LeakyReluBackward0``).
+
+    ``inplace=True`` is accepted and computes out of place (the graph records no in-place
+    changes): use the returned tensor, as PyTorch programs do.
     """
+    _float_input("leaky_relu", input)
+    return ops.LeakyRelu.apply(input, _number("leaky_relu", "negative_slope", negative_slope))
+
+
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """x where x > 0, alpha·(eˣ − 1) elsewhere (``inplace`` as in ``leaky_relu``)."""
+    _float_input("elu", input)
+    return ops.Elu.apply(input, _number("elu", "alpha", alpha))
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x·Φ(x) with Φ the standard normal CDF (``approximate="none"``, computed from a
+    float64 erfc, see ``ops.nn.erf``), or PyTorch's tanh approximation
+    (``approximate="tanh"``)."""
+    _float_input("gelu", input)
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(
+            f"gelu: approximate argument must be either 'none' or 'tanh', got {approximate!r}"
+        )
+    return ops.Gelu.apply(input, approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x·σ(x), also called swish (``inplace`` as in ``leaky_relu``)."""
+    _float_input("silu", input)
+    return ops.Silu.apply(input)
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """log(1 + e^(βx))/β, smooth ReLU; x itself where βx > ``threshold`` (as PyTorch)."""
+    _float_input("softplus", input)
+    beta = _number("softplus", "beta", beta)
+    return ops.Softplus.apply(input, beta, _number("softplus", "threshold", threshold))
+
+
+def _softmax_dim(name: str, ndim: int) -> int:
+    """PyTorch's old implicit dim (with its deprecation warning): 0 for 0-, 1- and 3-d
+    input, else 1."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+        "include dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """exp(x)/Σexp(x) along ``dim`` (stable); ``dtype`` converts the input first."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"softmax: input must be a Tensor, got {type(input).__name__}")
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim)
+    return ops.softmax(input, dim)
+
+
+def log_softmax(
+    input: Tensor, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None
+) -> Tensor:
+    """x − log Σexp(x) along ``dim`` (stable); ``dtype`` converts the input first."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"log_softmax: input must be a Tensor, got {type(input).__name__}")
+    if dtype is not None:
+        input = input.to(dtype)
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim)
+    return ops.log_softmax(input, dim)
+
+
+# ---------------------------------------------------------------------- more losses
+def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
+    """PyTorch's deprecated ``size_average``/``reduce`` flags as a ``reduction`` (with
+    PyTorch's warning); ``reduction`` itself when neither is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    result = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(
+        f"size_average and reduce args will be deprecated, please use reduction='{result}' "
+        "instead.",
+        UserWarning,
+        stacklevel=3,
+    )
+    return result
+
+
+def _array(value: Any) -> np.ndarray:
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _class_weight(name: str, weight: Any, classes: int, dtype: np.dtype) -> np.ndarray | None:
+    """Per-class weights: None, or a float vector of length C (as the input's dtype)."""
+    if weight is None:
+        return None
+    w = _array(weight)
+    if w.shape != (classes,):
+        raise ValueError(
+            f"{name}: weight should hold one value for each of the {classes} classes, got "
+            f"shape {w.shape}"
+        )
+    if w.dtype.kind not in "fiu":
+        raise TypeError(f"{name}: weight must be floating point, got dtype {w.dtype}")
+    return w.astype(dtype, copy=False)
+
+
+def _class_index_target(name: str, x: np.ndarray, t: np.ndarray, ignore_index: int) -> None:
+    """Class indices of the right shape for the input, each a class or ``ignore_index``."""
+    if t.dtype.kind not in "iu":
+        raise TypeError(
+            f"{name}: target must hold integer class indices (or, for cross_entropy, class "
+            f"probabilities of the input's shape {x.shape}), got a {t.dtype} target of "
+            f"shape {t.shape}"
+        )
+    expected = () if x.ndim == 1 else x.shape[:1] + x.shape[2:]
+    if x.ndim == 0 or t.shape != expected:
+        raise ValueError(
+            f"{name}: expected input (N, C) with target (N,), input (C,) with a scalar "
+            f"target, or input (N, C, d1, ...) with target (N, d1, ...); got input "
+            f"{x.shape} and target {t.shape}"
+        )
+    classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    bad = (t < 0) | (t >= classes)
+    if bad.any() and (t[bad] != ignore_index).any():
+        found = t[bad & (t != ignore_index)][0]
+        raise IndexError(
+            f"{name}: target class {found} is out of range [0, {classes - 1}] (and is not "
+            f"ignore_index={ignore_index})"
+        )
+
+
+def nll_loss(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """−w[t]·x[t]: the negative log-likelihood of log-probabilities x (e.g. from
+    ``log_softmax``) of shape (N, C), (C,) or (N, C, d1, ...) for class indices t.
+
+    Samples whose target is ``ignore_index`` count for nothing; the mean divides by the
+    summed weights of the others (``Σ w[tᵢ]``), as PyTorch.  One node.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    if not isinstance(input, Tensor):
+        raise TypeError(f"nll_loss: input must be a Tensor, got {type(input).__name__}")
+    x, t = input.data, _array(target)
+    if x.dtype.kind != "f":
+        raise TypeError(f"nll_loss: input must be floating point, got dtype {input.dtype}")
+    _class_index_target("nll_loss", x, t, ignore_index)
+    classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    w = _class_weight("nll_loss", weight, classes, x.dtype)
+    op = ops.NllLoss2d if x.ndim >= 3 else ops.NllLossNd
+    return op.apply(
+        input,
+        reduction,
+        target=t,
+        weight=w,
+        ignore_index=ignore_index,
+        smoothing=0.0,
+        logits=False,
+    )
+
+
+def cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    ignore_index: int = -100,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> Tensor:
+    """−log softmax(x)[class] for logits x of shape (N, C), (C,) or (N, C, d1, ...).
+
+    The target is either class indices ((N,), a scalar, or (N, d1, ...)), with PyTorch's
+    ``weight`` per class, ``ignore_index`` and ``label_smoothing``; or class
+    probabilities of the input's own shape (float).  One node: the log-softmax is shifted
+    by the row max (stable for huge logits) and the gradient is softmax(x) − onehot(class)
+    (weighted and smoothed), as PyTorch computes it.
+    """
+    if (  # the usual call, checked in few steps: (N, C) logits, (N,) classes in range
+        weight is None
+        and size_average is None
+        and reduce is None
+        and label_smoothing == 0.0
+        and reduction in _REDUCTIONS
+        and isinstance(input, Tensor)
+    ):
+        x, t = input.data, _array(target)
+        if (
+            x.dtype.kind == "f"
+            and t.dtype.kind in "iu"
+            and ((x.ndim == 2 and t.shape == x.shape[:1]) or (x.ndim == 1 and t.ndim == 0))
+            and (t.size == 0 or (t.min() >= 0 and t.max() < x.shape[-1]))
+        ):
+            return ops.NllLoss.apply(input, reduction, target=t)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if not isinstance(input, Tensor):
         raise TypeError(f"cross_entropy: input must be a Tensor, got {type(input).__name__}")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
-    x = input.data
-    if t.dtype.kind not in "iu":
-        raise TypeError(
-            f"cross_entropy: target must hold integer class indices, got dtype {t.dtype}"
+    x, t = input.data, _array(target)
+    if x.dtype.kind != "f":
+        raise TypeError(f"cross_entropy: input must be floating point, got dtype {input.dtype}")
+    smoothing = _number("cross_entropy", "label_smoothing", label_smoothing)
+    if not 0.0 <= smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {smoothing}")
+    classes = x.shape[1] if x.ndim >= 2 else x.shape[0] if x.ndim else 0
+    if t.dtype.kind == "f" and t.shape == x.shape and x.ndim:  # class probabilities
+        if ignore_index >= 0:
+            raise RuntimeError(
+                "cross_entropy: ignore_index is not supported for class-probability targets"
+            )
+        w = _class_weight("cross_entropy", weight, classes, x.dtype)
+        op: Any = ops.CrossEntropyProbsMean if reduction == "mean" else ops.CrossEntropyProbs
+        probabilities = target if isinstance(target, Tensor) else t
+        return op.apply(input, probabilities, reduction, weight=w, smoothing=smoothing)
+    _class_index_target("cross_entropy", x, t, ignore_index)
+    if weight is None and not smoothing and x.ndim <= 2 and (t != ignore_index).all():
+        return ops.NllLoss.apply(input, reduction, target=t)  # the usual case, fastest
+    w = _class_weight("cross_entropy", weight, classes, x.dtype)
+    if smoothing:
+        op = ops.NllLossSmoothed
+    else:
+        op = ops.NllLoss2d if x.ndim >= 3 else ops.NllLossNd
+    return op.apply(
+        input,
+        reduction,
+        target=t,
+        weight=w,
+        ignore_index=ignore_index,
+        smoothing=smoothing,
+        logits=True,
+    )
+
+
+def binary_cross_entropy(
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor | None = None,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+) -> Tensor:
+    """−w·[y log x + (1−y) log(1−x)] for probabilities x in [0, 1] (e.g. after a sigmoid);
+    each log is clamped at −100 as in PyTorch, so x = 0 or 1 gives a finite loss.
+    ``weight`` rescales each element (broadcast to the input).  Prefer
+    ``binary_cross_entropy_with_logits`` on logits: it is stable where σ saturates."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    input, target = _loss_operands("binary_cross_entropy", input, target)
+    x, y = input.data, _array(target)
+    if not np.all((x >= 0) & (x <= 1)):
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1 (apply "
+            "a sigmoid first, or use binary_cross_entropy_with_logits)"
         )
-    if not ((x.ndim == 2 and t.shape == (x.shape[0],)) or (x.ndim == 1 and t.ndim == 0)):
+    if not np.all((y >= 0) & (y <= 1)):
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1")
+    w = None
+    if weight is not None:
+        w = _array(weight)
+        try:
+            fits = np.broadcast_shapes(w.shape, x.shape) == x.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise ValueError(
+                f"binary_cross_entropy: weight of shape {w.shape} does not broadcast to the "
+                f"input's shape {x.shape}"
+            )
+        w = w.astype(x.dtype, copy=False)
+    return ops.BinaryCrossEntropy.apply(input, target, reduction, weight=w)
+
+
+def smooth_l1_loss(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    beta: float = 1.0,
+) -> Tensor:
+    """½(x − y)²/β where |x − y| < β, |x − y| − ½β elsewhere (L1 when β = 0); input and
+    target must have the same shape."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    beta = _number("smooth_l1_loss", "beta", beta)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss does not support negative values for beta, got {beta}")
+    operands = _loss_operands("smooth_l1_loss", input, target)
+    return ops.SmoothL1Loss.apply(*operands, reduction, beta=beta)
+
+
+def huber_loss(
+    input: Tensor,
+    target: Tensor,
+    reduction: str = "mean",
+    delta: float = 1.0,
+    weight: Tensor | None = None,
+) -> Tensor:
+    """½(x − y)² where |x − y| < δ, δ(|x − y| − ½δ) elsewhere (= δ·smooth_l1 with β = δ);
+    ``weight`` (the input's shape) rescales each element.  Same shapes required."""
+    _check_reduction(reduction)
+    delta = _number("huber_loss", "delta", delta)
+    if not delta > 0:
+        raise RuntimeError(
+            f"huber_loss does not support non-positive values for delta, got {delta}"
+        )
+    input, target = _loss_operands("huber_loss", input, target)
+    w = None
+    if weight is not None:
+        w = _array(weight)
+        if w.shape != input.shape:
+            raise ValueError(
+                f"huber_loss: weight of shape {w.shape} and input of shape {input.shape} "
+                "must have the same size"
+            )
+        w = w.astype(input.dtype, copy=False)
+    return ops.HuberLoss.apply(input, target, reduction, delta=delta, weight=w)
+
+
+_KL_REDUCTIONS = ("mean", "batchmean", "sum", "none")
+_KL_OPS = {"mean": ops.KlDivMean, "batchmean": ops.KlDivBatchMean, "sum": ops.KlDivSum}
+
+
+def kl_div(
+    input: Tensor,
+    target: Tensor,
+    size_average: bool | None = None,
+    reduce: bool | None = None,
+    reduction: str = "mean",
+    log_target: bool = False,
+) -> Tensor:
+    """Kullback–Leibler divergence of the target distribution from the input's: input
+    holds log-probabilities, target probabilities (log-probabilities with
+    ``log_target=True``); pointwise y·(log y − x), 0 where y = 0.
+
+    ``reduction="batchmean"`` (sum over batch size) is the mathematical KL divergence per
+    sample; ``"mean"`` averages over every element, and warns as PyTorch does.  Input and
+    target must have the same shape.
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _KL_REDUCTIONS:
         raise ValueError(
-            f"cross_entropy: expected logits (N, C) with targets (N,) or logits (C,) with a "
-            f"scalar target, got {x.shape} and {t.shape}"
+            f"{reduction!r} is not a valid value for reduction; use one of {_KL_REDUCTIONS}"
         )
-    classes = x.shape[-1]
-    if t.size and (t.min() < 0 or t.max() >= classes):
-        raise IndexError(f"cross_entropy: target class out of range [0, {classes - 1}]")
-    return ops.NllLoss.apply(input, reduction, target=t)
+    if reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.",
+            UserWarning,
+            stacklevel=2,
+        )
+    operands = _loss_operands("kl_div", input, target)
+    op: Any
+    if reduction == "none":
+        op = ops.KlDivNoneLogTarget if log_target else ops.KlDivNone
+    else:
+        op = _KL_OPS[reduction]
+    return op.apply(*operands, reduction, log_target=bool(log_target))

@@ -1,10 +1,13 @@
 """Every op's forward and backward, one file per kind, each op an ``autograd.Function``.
 
-    arithmetic.py   + − × ÷ ** @, maximum/minimum, where
-    unary.py        exp, log, sqrt, abs, relu, tanh, sigmoid, clamp, clone, dtype casts
-    reduce.py       sum, mean, max/min, argmax/argmin
+    arithmetic.py   + − × ÷ ** @, bmm/dot/outer, maximum/minimum, where, masked_fill
+    unary.py        exp, log, log1p, expm1, sqrt, abs, sign, relu, tanh, sigmoid, clamp,
+                    floor/ceil/round, nan_to_num, isnan/isinf/isfinite, clone, dtype casts
+    reduce.py       sum, mean, var/std, norm, prod, max/min, argmax/argmin, all/any;
+                    cumsum, sort/argsort/topk along a dim
     movement.py     reshape/view, squeeze/unsqueeze/flatten, transpose/permute/t,
-                    expand, indexing, cat/stack
+                    expand, repeat, indexing, gather/scatter_add, cat/stack, split/chunk;
+                    Size, the shape as size() returns it
     nn.py           linear (Addmm), softmax, log-softmax, embedding, the losses
 
 Ops take Tensors, work on their numpy arrays (``Function`` with ``arrays=True``) and
