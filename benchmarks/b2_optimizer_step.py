@@ -147,7 +147,7 @@ def make_ours(
         params.append(p)
     opt = toptim.RMSprop(params, lr=LR, alpha=ALPHA, eps=EPS)
     if not parallel:
-        return StepContender("ours", opt.step, lambda: [p.data for p in params])
+        return StepContender("ours", opt.step, lambda: [p.detach().numpy() for p in params])
 
     def step() -> None:  # the setting is global: on for this contender's steps only
         previous = toptim.set_parallel_threshold(PARALLEL_MIN_SIZE)
@@ -156,7 +156,7 @@ def make_ours(
         finally:
             toptim.set_parallel_threshold(previous)
 
-    return StepContender("ours-parallel", step, lambda: [p.data for p in params])
+    return StepContender("ours-parallel", step, lambda: [p.detach().numpy() for p in params])
 
 
 def _kernel_calls(

@@ -21,8 +21,8 @@ def _evaluate(f: Callable[..., tg.Tensor], arrays: Sequence[np.ndarray]) -> np.n
     """``f`` applied to fresh float64 tensors built from ``arrays``, as a float64 array."""
     with tg.no_grad():
         out = f(*[tg.tensor(np.array(a, dtype=np.float64)) for a in arrays])
-    # read ``.data`` rather than np.asarray(out): __array__ is tested on its own elsewhere
-    return np.array(out.data, dtype=np.float64)
+    # read ``numpy()`` rather than np.asarray(out): __array__ is tested on its own elsewhere
+    return np.array(out.numpy(), dtype=np.float64)
 
 
 def numeric_grad(

@@ -177,11 +177,11 @@ def test_outside_the_context_nonfinite_values_flow_silently(monkeypatch):
     x = tg.tensor([0.0, -1.0, 4.0], requires_grad=True)
     y = x.log()
     np.testing.assert_array_equal(y.data[:1], [-np.inf])
-    assert np.isnan(y.data[1])
+    assert np.isnan(y.detach().numpy()[1])
     s = x.sqrt()
     s.sum().backward()
     np.testing.assert_array_equal(x.grad.data[[0, 2]], [np.inf, 0.25])
-    assert np.isnan(x.grad.data[1])
+    assert np.isnan(x.grad.detach().numpy()[1])
     assert (tg.tensor([1.0]) / 0.0).item() == np.inf
 
 
@@ -310,7 +310,7 @@ def test_training_step_with_nan_input_raises_at_the_users_forward_call():
         opt.zero_grad()
         loss_fn(model(tg.tensor(X)), tg.tensor(y)).backward()
         opt.step()
-    before = [p.data.copy() for p in model.parameters()]
+    before = [p.detach().numpy().copy() for p in model.parameters()]
     X[5, 1] = np.nan
     with detect_anomaly():
         opt.zero_grad()

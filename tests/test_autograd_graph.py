@@ -27,7 +27,7 @@ def test_gradients_accumulate_across_backward_calls(rng):
     xv = rng.standard_normal(4)
     x = leaf(xv)
     (x * x).sum().backward()
-    first = x.grad.data.copy()
+    first = x.grad.detach().numpy().copy()
     np.testing.assert_allclose(first, numeric_grad(lambda t: (t * t).sum(), [xv], 0), rtol=1e-7)
     (x.exp()).sum().backward()  # a second, separate graph
     expected = numeric_grad(lambda t: (t * t).sum() + t.exp().sum(), [xv], 0)
@@ -195,7 +195,7 @@ def test_retain_graph_allows_second_backward():
     x = leaf([1.0, 2.0])
     y = (x * x).exp().sum()
     y.backward(retain_graph=True)
-    once = x.grad.data.copy()
+    once = x.grad.detach().numpy().copy()
     y.backward(retain_graph=True)
     np.testing.assert_allclose(x.grad.data, 2 * once, rtol=1e-15)
     y.backward()  # the last one may free the graph

@@ -44,7 +44,7 @@ META = "__tinygrad_rms__"
 def assert_same(actual, expected, where: str = "root") -> None:
     """Equal values *and* equal types, recursively; Tensors are expected back as arrays."""
     if isinstance(expected, tg.Tensor):
-        expected = expected.data
+        expected = expected.detach().numpy()
     if isinstance(expected, np.ndarray):
         assert isinstance(actual, np.ndarray), f"{where}: {type(actual).__name__}, not ndarray"
         assert actual.dtype == expected.dtype, f"{where}: dtype {actual.dtype} != {expected.dtype}"
@@ -551,7 +551,7 @@ def test_saved_file_has_the_usual_permissions(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------------- load_state_dict
 def _bad_state(model: SimpleNet) -> dict:
-    state = {k: v.data.copy() for k, v in model.state_dict().items()}
+    state = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     del state["fc2.bias"]  # missing
     state["fc3.weight"] = np.zeros((1, 50), np.float32)  # unexpected
     state["fc1.weight"] = np.zeros((50, 9), np.float32)  # wrong shape
@@ -563,7 +563,7 @@ def _bad_state(model: SimpleNet) -> dict:
 def test_strict_load_reports_every_problem_at_once_and_changes_nothing() -> None:
     tg.manual_seed(0)
     model = SimpleNet()
-    before = {k: (p, p.data.copy(), p._version) for k, p in model.named_parameters()}
+    before = {k: (p, p.detach().numpy().copy(), p._version) for k, p in model.named_parameters()}
     with pytest.raises(RuntimeError) as info:
         model.load_state_dict(_bad_state(model))
     msg = str(info.value)
@@ -581,7 +581,7 @@ def test_non_strict_load_returns_missing_and_unexpected_and_loads_the_rest() -> 
     model = SimpleNet()
     state = {k: v.data + 1 for k, v in model.state_dict().items() if k != "fc2.bias"}
     state["fc3.weight"] = np.zeros((1, 50), np.float32)
-    old_bias = model.fc2.bias.data.copy()
+    old_bias = model.fc2.bias.detach().numpy().copy()
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["fc2.bias"] and result.unexpected_keys == ["fc3.weight"]
     assert result == (["fc2.bias"], ["fc3.weight"])
@@ -597,7 +597,7 @@ def test_non_strict_load_matches_torch() -> None:
     torch = pytest.importorskip("torch")
     tg.manual_seed(0)
     ours, theirs = SimpleNet(), simplenet(torch)
-    state = {k: v.data.copy() for k, v in ours.state_dict().items() if k != "fc2.bias"}
+    state = {k: v.detach().numpy().copy() for k, v in ours.state_dict().items() if k != "fc2.bias"}
     state["fc3.weight"] = np.zeros((1, 50), np.float32)
     state["extra.bias"] = np.zeros(3, np.float32)
     got = ours.load_state_dict(state, strict=False)

@@ -240,7 +240,7 @@ def assert_same(out: Any, expected: np.ndarray, *, zeros: bool = True) -> None:
     """``out`` is a Tensor equal to ``expected``: dtype, shape, values (NaN == NaN) and,
     with ``zeros``, the sign of every zero."""
     assert isinstance(out, tg.Tensor), f"expected a Tensor, got {type(out).__name__}"
-    got = out.data
+    got = out.detach().numpy()
     expected = np.asarray(expected)
     assert got.dtype == expected.dtype, f"dtype {got.dtype}, expected {expected.dtype}"
     assert got.shape == expected.shape, f"shape {got.shape}, expected {expected.shape}"
@@ -896,7 +896,7 @@ def test_full_max_min_grad_ieee(x, op):
     t = tg.tensor(x, requires_grad=True)
     out = getattr(t, op)()
     out.backward()
-    result = out.data
+    result = out.detach().numpy()
     hits = (x == result) | (np.isnan(x) & np.isnan(result))
     want = (hits / hits.sum()).astype(x.dtype)
     assert_close(t.grad.data, want, 2 * np.finfo(x.dtype).eps)
@@ -1444,7 +1444,7 @@ def test_losses_extreme_values(case):
         return
     # the library's own elementwise losses, summed in their dtype (which, like
     # PyTorch's, may overflow: the mean of [3e38, 3e38] in float32 is inf)
-    parts = fns[name](tg.tensor(x), tg.tensor(target), reduction="none").data
+    parts = fns[name](tg.tensor(x), tg.tensor(target), reduction="none").detach().numpy()
     with np.errstate(all="ignore"):
         total = np.add.reduce(parts, axis=None, dtype=dt)
         if reduction == "mean":

@@ -5,6 +5,8 @@ PyTorch's rules, which the library follows:
 * an in-place op changes the data and bumps the tensor's version counter;
 * in-place on a leaf that requires grad is refused while grad mode is on (allowed under
   ``no_grad``, which is how optimizers update parameters);
+* in-place on a tensor in a graph (or with an operand that requires grad) is recorded:
+  the tensor gets the op's node (``AddBackward0``, ``CopySlices``...), as in PyTorch;
 * backward refuses to use a tensor that an op saved and that was changed in place
   since (its version moved), instead of silently returning a wrong gradient;
 * backward frees the graph unless ``retain_graph=True``; a second backward through a
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from gradcheck_util import numeric_grad
 
 import tinygrad_rms as tg
 import tinygrad_rms.nn as nn
@@ -89,12 +92,12 @@ def test_inplace_changes_data_and_bumps_version(name, rng) -> None:
     op, reference = INPLACE[name]
     start = rng.standard_normal((3, 4))
     t = tg.tensor(start, dtype=F64)
-    data_before = t.data
+    data_before = t.detach().numpy()
     assert t._version == 0
     result = op(t)
     np.testing.assert_array_equal(t.data, reference(start.copy()))
     assert t._version == 1
-    assert t.data is data_before, "in-place ops write into the existing array"
+    assert t.detach().numpy() is data_before, "in-place ops write into the existing array"
     if result is not None:  # the methods return self, as PyTorch's do
         assert result is t
     op(t)
@@ -136,13 +139,157 @@ def test_inplace_on_leaf_requiring_grad_under_no_grad(name, rng) -> None:
     np.testing.assert_array_equal(w.grad.data, 2 * reference(start.copy()))
 
 
-def test_inplace_on_non_leaf_in_a_graph_is_refused() -> None:
-    w = grad_leaf([1.0, 2.0])
+# ---------------------------------------------------------------------- recorded in the graph
+# PyTorch's node for each in-place op on a non-leaf (printed by torch 2.13; the same in 2.15)
+RECORDED_NODE = {
+    "zero_": "ZeroBackward0",
+    "fill_": "FillBackward2",
+    "copy_tensor": "CopyBackwards",
+    "copy_array": "CopyBackwards",
+    "add_": "AddBackward0",
+    "add_alpha": "AddBackward0",
+    "add_scalar": "AddBackward0",
+    "sub_": "SubBackward0",
+    "sub_alpha": "SubBackward0",
+    "mul_": "MulBackward0",
+    "mul_scalar": "MulBackward0",
+    "setitem_int": "CopySlices",
+    "setitem_slice": "CopySlices",
+    "setitem_mask": "IndexPutBackward0",
+    "setitem_array": "IndexPutBackward0",
+    "setitem_tensor_value": "CopySlices",
+}
+
+
+def _through(op):
+    """f(w) = sum(h²) with h = sin(w)·1.5 changed by ``op`` in place: a graph where the
+    in-place op sits between two differentiable ops."""
+
+    def f(w):
+        h = w.sin() * 1.5
+        op(h)
+        return (h * h).sum()
+
+    return f
+
+
+@pytest.mark.parametrize("name", list(INPLACE))
+def test_inplace_on_a_non_leaf_is_recorded_as_pytorch(name, rng) -> None:
+    op, reference = INPLACE[name]
+    start = rng.standard_normal((3, 4))
+    w = grad_leaf(start)
+    h = w.sin() * 1.5
+    version = h._version
+    result = op(h)
+    assert result is None or result is h
+    # the values as numpy computes them, the node PyTorch makes, one more version
+    np.testing.assert_allclose(h.detach().numpy(), reference(np.sin(start) * 1.5), rtol=1e-15)
+    assert h.grad_fn.name().endswith(RECORDED_NODE[name]) and not h.is_leaf
+    assert h._version == version + 1
+    (h * h).sum().backward()
+    numeric = numeric_grad(_through(op), [start], 0)
+    np.testing.assert_allclose(w.grad.detach().numpy(), numeric, rtol=1e-6, atol=1e-8)
+
+
+def test_an_operand_that_requires_grad_makes_the_tensor_part_of_the_graph(rng) -> None:
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal(3)
+    v = grad_leaf(b)
+    x = tg.tensor(a, dtype=F64)  # a plain leaf: no grad
+    x *= v
+    x += v.exp()
+    x[0] = v * 2
+    assert not x.is_leaf and x.grad_fn.name() == "CopySlices"
+    (x * x).sum().backward()
+
+    def f(v):
+        y = tg.tensor(a, dtype=F64) * v + v.exp()
+        return (y[1:] * y[1:]).sum() + ((v * 2) ** 2).sum()
+
+    np.testing.assert_allclose(v.grad.numpy(), numeric_grad(f, [b], 0), rtol=1e-6)
+
+
+def test_filling_a_preallocated_output_step_by_step_trains_like_stacking(rng) -> None:
+    """The RNN idiom ``outputs[t] = h`` gives the gradient of ``stack``."""
+    xs, u0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((3, 3))
+
+    def run(u, preallocated):
+        h, steps = tg.zeros(2, 3, dtype=F64), []
+        outputs = tg.zeros(5, 2, 3, dtype=F64)
+        for t in range(5):
+            h = (tg.tensor(xs[t], dtype=F64) + h @ u).tanh()
+            if preallocated:
+                outputs[t] = h
+            else:
+                steps.append(h)
+        out = outputs if preallocated else tg.stack(steps)
+        return (out * tg.tensor(xs, dtype=F64)).sum()
+
+    grads = []
+    for preallocated in (True, False):
+        u = grad_leaf(u0)
+        run(u, preallocated).backward()
+        grads.append(u.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-14)
+    np.testing.assert_allclose(grads[0], numeric_grad(lambda u: run(u, True), [u0], 0), rtol=1e-6)
+
+
+def test_a_saved_output_changed_in_place_keeps_its_old_value_for_backward(rng) -> None:
+    """``y = exp(w); y += 1``: PyTorch refuses this backward (Exp saved y); here the in-place
+    op gave y new memory, so Exp's saved value is intact and the gradient is exact."""
+    start = rng.standard_normal(4)
+    w = grad_leaf(start)
+    y = w.exp()
+    y += 1
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), np.exp(start), rtol=1e-15)
+
+
+def test_recorded_inplace_refusals_change_nothing(rng) -> None:
+    w = grad_leaf(rng.standard_normal(3))
     h = w * 3
-    with pytest.raises(RuntimeError, match="in-place"):
+    before, edge = h.detach().numpy().copy(), h.grad_fn
+    view = h[1:]  # h's memory is now seen by another tensor
+    with pytest.raises(RuntimeError, match=r"add_: this tensor shares its memory"):
         h.add_(1)
-    with pytest.raises(RuntimeError, match="in-place"):
-        h[0] = 5.0
+    with pytest.raises(RuntimeError, match=r"shares its memory"):
+        view.mul_(2)
+    g = w * 2
+    with pytest.raises(RuntimeError, match=r"output with shape \[3\] doesn't match the broadcast"):
+        g += tg.ones(2, 3, dtype=F64)
+    assert g.grad_fn.name() == "MulBackward0" and g._version == 0
+    i = tg.tensor([1, 2, 3])
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type int64"):
+        i += w
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i /= 2  # an integer tensor cannot hold the quotient, as in PyTorch
+    np.testing.assert_array_equal(i.numpy(), [1, 2, 3])
+    np.testing.assert_array_equal(h.detach().numpy(), before)
+    assert h.grad_fn is edge and h._version == 0
+
+
+def test_recorded_inplace_ops_match_live_pytorch(rng) -> None:
+    torch = pytest.importorskip("torch")
+    start, other = rng.standard_normal((3, 4)), rng.standard_normal(4)
+    results = []
+    for lib in (tg, torch):
+        w = lib.tensor(start, dtype=lib.float64, requires_grad=True)
+        v = lib.tensor(other, dtype=lib.float64, requires_grad=True)
+        h = w.tanh() * 2
+        h -= v
+        h *= v.sigmoid()
+        h /= 3
+        h[:, 1] = v[:3] * v[1:]
+        h[h > 0.5] = 0.25
+        h.add_(v, alpha=-0.5)
+        out = lib.zeros(2, 3, 4, dtype=lib.float64)
+        out[0], out[1] = h, h.exp()
+        (out * out).sum().backward()
+        results.append([h.detach().numpy(), w.grad.numpy(), v.grad.numpy(), h.grad_fn.name()])
+    for ours, theirs in zip(*results, strict=True):
+        if isinstance(ours, str):
+            assert ours == theirs
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
 
 
 def test_inplace_on_tensor_not_requiring_grad_is_allowed_in_grad_mode() -> None:
@@ -221,8 +368,8 @@ def test_optimizer_step_between_forward_and_backward_is_refused() -> None:
     opt = RMSprop(model.parameters(), lr=0.01)
     loss = nn.MSELoss()(model(x), y)
     loss.backward(retain_graph=True)
-    grads = [p.grad.data.copy() for p in model.parameters()]
-    weights = [p.data.copy() for p in model.parameters()]
+    grads = [p.grad.detach().numpy().copy() for p in model.parameters()]
+    weights = [p.detach().numpy().copy() for p in model.parameters()]
     opt.step()
     assert all(
         not np.array_equal(p.data, w) for p, w in zip(model.parameters(), weights, strict=True)

@@ -189,7 +189,7 @@ def test_scheduler_step_after_optimizer_step(sid):
     opt, params = _two_groups()
     sched = _make_scheduler(sid, opt)
     rng = np.random.default_rng(61)
-    refs = [p.data.copy() for p in params]
+    refs = [p.detach().numpy().copy() for p in params]
     for epoch in range(FAM.SCHED_EPOCHS):
         lrs = TORCH_LRS[sid][epoch]
         assert sched.get_last_lr() == list(lrs)

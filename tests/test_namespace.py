@@ -203,7 +203,7 @@ def test_from_numpy_and_as_tensor_share_memory():
     t = tg.from_numpy(a)
     a[0] = 7.0
     assert t.data[0] == 7.0 and t.dtype == np.float64
-    assert tg.as_tensor(a).data is a
+    assert tg.as_tensor(a).detach().numpy() is a
     assert tg.as_tensor(t) is t
     assert tg.as_tensor([1, 2]).dtype == np.int64
     assert tg.as_tensor(a, dtype=tg.float32).dtype == np.float32
@@ -292,3 +292,108 @@ def test_more_dtype_names_and_helpers():
 def test_a_missing_name_points_to_the_porting_notes():
     with pytest.raises(AttributeError, match=r"porting-from-pytorch\.md"):
         tg.fft  # noqa: B018
+
+
+# ---------------------------------------------------------------------- torch.Tensor(...)
+def test_the_tensor_constructor_as_pytorchs():
+    """``torch.Tensor`` (the legacy constructor): numbers and lists become the default float
+    dtype, sizes make a tensor of that shape, no arguments an empty one."""
+    assert tg.Tensor([1, 2]).dtype == np.float32 and tg.Tensor([True]).dtype == np.float32
+    np.testing.assert_array_equal(tg.Tensor([[1, 2], [3, 4]]).numpy(), [[1.0, 2.0], [3.0, 4.0]])
+    assert tg.Tensor(2, 3).shape == (2, 3) and tg.Tensor(2, 3).dtype == np.float32
+    assert tg.Tensor((4,)).tolist() == [4.0]  # a tuple is data, as in PyTorch
+    assert tg.Tensor(5).shape == (5,)
+    assert tg.Tensor().shape == (0,)
+    with pytest.raises(ValueError, match=r"size -2"):
+        tg.Tensor(3, -2)
+    # documented difference: an array keeps its dtype (PyTorch converts it to float32)
+    assert tg.Tensor(np.ones(2)).dtype == np.float64
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_the_tensor_constructor_against_live_pytorch():
+    import torch
+
+    for args in [([1, 2],), ([[1.5, 2]],), (2, 3), ((4,),), (5,), ()]:
+        ours, theirs = tg.Tensor(*args), torch.Tensor(*args)
+        assert ours.shape == tuple(theirs.shape), args
+        assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch."), args
+        if args and not isinstance(args[0], int):
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_type_names_and_conversions():
+    x = tg.tensor([1.5, -2.0])
+    assert x.type() == "torch.FloatTensor"
+    assert x.double().type() == "torch.DoubleTensor"
+    assert x.long().type() == "torch.LongTensor" and x.int().type() == "torch.IntTensor"
+    assert x.bool().type() == "torch.BoolTensor"
+    assert x.type("torch.DoubleTensor").dtype == np.float64
+    assert x.type(tg.LongTensor).tolist() == [1, -2]
+    assert x.type(tg.float64).dtype == np.float64 and x.type(tg.float32) is x
+    with pytest.raises(ValueError, match=r"torch\.CudaTensor"):
+        x.type("torch.CudaTensor")
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_type_names_against_live_pytorch():
+    import torch
+
+    for dtype in ["float32", "float64", "int64", "int32", "bool", "uint8"]:
+        ours = tg.zeros(2, dtype=getattr(tg, dtype)).type()
+        assert ours == torch.zeros(2, dtype=getattr(torch, dtype)).type(), dtype
+
+
+@pytest.fixture
+def float64_default():
+    tg.set_default_dtype(tg.float64)
+    try:
+        yield
+    finally:
+        tg.set_default_dtype(tg.float32)
+
+
+def test_set_default_dtype_changes_new_float_tensors(float64_default):
+    import tinygrad_rms.nn as nn
+
+    assert tg.get_default_dtype() == np.float64
+    made = [
+        tg.tensor([1.5]),
+        tg.Tensor([1, 2]),
+        tg.zeros(2),
+        tg.randn(2),
+        tg.linspace(0, 1, 3),
+        tg.arange(0.0, 1.0, 0.5),
+        tg.tensor([1, 2]) / 2,  # a float result of integer data
+        nn.Linear(2, 3).weight,
+    ]
+    assert [t.dtype for t in made] == [np.float64] * len(made)
+    assert tg.tensor([1, 2]).dtype == np.int64 and tg.tensor([1, 2]).float().dtype == np.float32
+    assert repr(tg.tensor([0.5])) == "tensor([0.5000])"  # the default dtype is not printed
+
+
+def test_set_default_dtype_refuses_non_float_types():
+    with pytest.raises(TypeError, match="int64"):
+        tg.set_default_dtype(tg.int64)
+    assert tg.get_default_dtype() == np.float32
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_set_default_dtype_against_live_pytorch(float64_default):
+    import torch
+
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        pairs = [
+            (tg.tensor([1.5]), torch.tensor([1.5])),
+            (tg.tensor([1, 2]) / 2, torch.tensor([1, 2]) / 2),
+            (tg.zeros(2), torch.zeros(2)),
+            (tg.linspace(0, 1, 3), torch.linspace(0, 1, 3)),
+            (tg.tensor([3]) * 0.5, torch.tensor([3]) * 0.5),
+        ]
+        for ours, theirs in pairs:
+            assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+            np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    finally:
+        torch.set_default_dtype(previous)

@@ -49,7 +49,7 @@ def test_linear_init_is_uniform_with_pytorch_bound():
     # Many draws: the values must lie inside ±1/√in and look uniform there.
     fan_in = 25
     bound = 1 / math.sqrt(fan_in)
-    w = np.concatenate([nn.Linear(fan_in, 400).weight.data.ravel() for _ in range(10)])
+    w = np.concatenate([nn.Linear(fan_in, 400).weight.detach().numpy().ravel() for _ in range(10)])
     b = np.concatenate([nn.Linear(fan_in, 400).bias.data for _ in range(50)])
     for sample in (w, b):
         assert sample.min() >= -bound and sample.max() <= bound

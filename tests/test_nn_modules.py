@@ -130,7 +130,7 @@ def test_embedding_repeated_indices_accumulate_gradient() -> None:
     np.testing.assert_array_equal(out.data, emb.weight.data[idx.data])
     up = np.arange(12, dtype=np.float64).reshape(2, 3, 2) + 1
     out.backward(gradient=up)
-    g = emb.weight.grad.data.copy()
+    g = emb.weight.grad.detach().numpy().copy()
     np.testing.assert_array_equal(g[3], up[0, 0] + up[0, 2] + up[1, 0])  # three times
     np.testing.assert_array_equal(g[1], up[0, 1] + up[1, 2])
     np.testing.assert_array_equal(g[0], up[1, 1])
@@ -164,7 +164,7 @@ def test_dropout_train_zero_fraction_and_exact_scale(p: float) -> None:
     drop = nn.Dropout(p)
     assert drop.training
     out = drop(x)
-    zeros = out.data == 0
+    zeros = out.detach().numpy() == 0
     n = zeros.size
     # fraction of zeros: binomial, within 5 standard errors of p
     se = math.sqrt(p * (1 - p) / n)
@@ -314,7 +314,9 @@ def test_linear_default_init_is_uniform_over_fan_in() -> None:
     fan_in, fan_out = 30, 200  # distinct, so a bound from the wrong fan is caught
     layers = [nn.Linear(fan_in, fan_out) for _ in range(100)]
     bound = 1 / math.sqrt(fan_in)
-    assert_uniform(np.concatenate([m.weight.data.ravel() for m in layers[:5]]), bound, "weight")
+    assert_uniform(
+        np.concatenate([m.weight.detach().numpy().ravel() for m in layers[:5]]), bound, "weight"
+    )
     assert_uniform(np.concatenate([m.bias.data for m in layers]), bound, "bias")
     assert not np.array_equal(layers[0].weight.data, layers[1].weight.data)
 
@@ -326,14 +328,18 @@ def test_rnn_default_init_is_uniform_over_hidden_size(cls: str) -> None:
     modules = [getattr(nn, cls)(input_size, hidden) for _ in range(150)]
     bound = 1 / math.sqrt(hidden)
     for name in [n for n, _ in modules[0].named_parameters()]:
-        sample = np.concatenate([dict(m.named_parameters())[name].data.ravel() for m in modules])
+        sample = np.concatenate(
+            [dict(m.named_parameters())[name].detach().numpy().ravel() for m in modules]
+        )
         assert_uniform(sample, bound, f"{cls}.{name}")
 
 
 def test_embedding_default_init_is_standard_normal() -> None:
     tg.manual_seed(13)
     tables = [nn.Embedding(500, 40) for _ in range(2)]
-    assert_standard_normal(np.concatenate([t.weight.data.ravel() for t in tables]), "weight")
+    assert_standard_normal(
+        np.concatenate([t.weight.detach().numpy().ravel() for t in tables]), "weight"
+    )
     assert tables[0].weight.dtype == np.float32
 
 
@@ -439,14 +445,14 @@ def test_requires_grad_false_freezes_parameters() -> None:
     model.double()
     model(x).sum().backward()
     assert all(p.grad is None for p in model.parameters())
-    assert x.grad is not None and np.abs(x.grad.data).sum() > 0  # input still gets one
+    assert x.grad is not None and np.abs(x.grad.detach().numpy()).sum() > 0  # input still gets one
     # unfreeze only the last layer: only it gets gradients
     model[2].requires_grad_(True)
     model(x).sum().backward()
     assert model[0].weight.grad is None and model[0].bias.grad is None
     assert model[2].weight.grad is not None and model[2].bias.grad is not None
     # an optimizer leaves frozen parameters exactly where they were
-    before = model[0].weight.data.copy()
+    before = model[0].weight.detach().numpy().copy()
     opt = optim.SGD(model.parameters(), lr=0.1)
     opt.step()
     np.testing.assert_array_equal(model[0].weight.data, before)
@@ -460,8 +466,12 @@ def test_apply_visits_children_first_then_self() -> None:
     # post-order: every module after all of its descendants, siblings in order
     assert order == ["0.0", "0.1", "0", "1.0", "1.1.0", "1.1.1", "1.1", "1", "2", ""]
     # the usual use: re-initialise every Linear
-    model.apply(lambda m: isinstance(m, nn.Linear) and m.weight.data.fill(0.5))
-    assert all(np.all(m.weight.data == 0.5) for m in model.modules() if isinstance(m, nn.Linear))
+    model.apply(lambda m: isinstance(m, nn.Linear) and m.weight.data.fill_(0.5))
+    assert all(
+        np.all(m.weight.detach().numpy() == 0.5)
+        for m in model.modules()
+        if isinstance(m, nn.Linear)
+    )
 
 
 # ---------------------------------------------------------------------- repr

@@ -165,7 +165,9 @@ def test_activation_keeps_float32(name, fn, reference) -> None:
     out = fn(x)
     out.sum().backward()
     assert out.dtype == np.float32 and x.grad.dtype == np.float32
-    np.testing.assert_allclose(out.data, reference(x.data.astype(np.float64)), rtol=3e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        out.data, reference(x.detach().numpy().astype(np.float64)), rtol=3e-6, atol=1e-6
+    )
 
 
 def test_activation_derivatives_at_the_kink_are_pytorchs() -> None:
@@ -186,7 +188,9 @@ def test_activation_tails_are_finite_and_exact() -> None:
         for fn in (F.silu, F.softplus, F.elu, F.gelu, lambda t: F.gelu(t, approximate="tanh")):
             out = fn(x)
             (g,) = tg.autograd.grad(out.sum(), [x])
-            assert np.all(np.isfinite(out.data)) and np.all(np.isfinite(g.data))
+            assert np.all(np.isfinite(out.detach().numpy())) and np.all(
+                np.isfinite(g.detach().numpy())
+            )
     np.testing.assert_array_equal(F.softplus(x).data[2:], [40.0, 800.0])
     np.testing.assert_array_equal(F.silu(x).data[2:], [40.0, 800.0])
     # GELU keeps the tiny values PyTorch's 1 + erf rounds to 0: x·Φ(x) at −10
@@ -257,7 +261,7 @@ def test_modules_call_their_functional_forms_and_print_as_pytorch() -> None:
 
 def test_inplace_flag_computes_out_of_place() -> None:
     x = tg.randn(5, requires_grad=True)
-    before = x.data.copy()
+    before = x.detach().numpy().copy()
     out = nn.LeakyReLU(inplace=True)(x)
     np.testing.assert_array_equal(x.data, before)  # documented: the input is left as is
     out.sum().backward()
@@ -422,7 +426,7 @@ def test_an_optimizer_trains_what_a_module_list_holds() -> None:
     model = TABLE.CONTAINER_MODEL(nn)
     params = list(model.parameters())
     assert len(params) == 8  # 3 Linear in the list, 1 in the head; the buffers are not
-    before = [p.data.copy() for p in params]
+    before = [p.detach().numpy().copy() for p in params]
     opt = optim.SGD(model.parameters(), lr=0.1)
     out = model(tg.randn(6, 4))
     (out * out).sum().backward()
@@ -449,7 +453,7 @@ def test_buffers_are_named_saved_and_loaded() -> None:
     # persistent buffers after the module's own parameters (none here), before children
     assert list(m.state_dict()) == ["running", "count", "fc.weight", "fc.bias"]
     assert not m.running.requires_grad
-    state = {k: v.data.copy() for k, v in m.state_dict().items()}
+    state = {k: v.detach().numpy().copy() for k, v in m.state_dict().items()}
     state["running"][:] = [1.5, -2.0]
     state["count"] = np.array(7)
     running = m.running
@@ -769,7 +773,7 @@ def test_uniform_initialisations_have_pytorchs_bounds(name, fill, shape, bound) 
     tg.manual_seed(21)
     t = tg.zeros(*shape)
     assert fill(t) is t
-    _assert_uniform(t.data.astype(np.float64), bound)
+    _assert_uniform(t.detach().numpy().astype(np.float64), bound)
 
 
 @pytest.mark.parametrize(
@@ -789,7 +793,7 @@ def test_normal_initialisations_have_pytorchs_std(name, fill, shape, std) -> Non
     tg.manual_seed(22)
     t = tg.zeros(*shape, dtype=tg.float64)
     assert fill(t) is t
-    _assert_normal(t.data, std)
+    _assert_normal(t.detach().numpy(), std)
 
 
 def test_normal_mean_and_uniform_range() -> None:
@@ -814,18 +818,18 @@ def test_init_fills_parameters_in_place_and_counts_the_change() -> None:
     layer = nn.Linear(4, 3)
     w = layer.weight
     version = w._version
-    assert init.constant_(w, 0.25) is w and np.all(w.data == 0.25)
+    assert init.constant_(w, 0.25) is w and np.all(w.detach().numpy() == 0.25)
     assert w._version > version and w.requires_grad
     init.zeros_(layer.bias)
     init.ones_(w)
-    assert np.all(layer.bias.data == 0) and np.all(w.data == 1)
+    assert np.all(layer.bias.detach().numpy() == 0) and np.all(w.detach().numpy() == 1)
     init.eye_(w)
     np.testing.assert_array_equal(w.data, np.eye(3, 4))
     with pytest.raises(ValueError, match="2 dimensions"):
         init.eye_(layer.bias)
     # reproducible from manual_seed, or from a generator given
     tg.manual_seed(5)
-    a = init.kaiming_uniform_(tg.zeros(5, 5)).data.copy()
+    a = init.kaiming_uniform_(tg.zeros(5, 5)).detach().numpy().copy()
     tg.manual_seed(5)
     np.testing.assert_array_equal(init.kaiming_uniform_(tg.zeros(5, 5)).data, a)
     g1 = init.normal_(tg.zeros(4), generator=np.random.default_rng(3)).data
@@ -902,14 +906,14 @@ def test_clipping_matches_live_torch(case) -> None:
 def test_clip_grad_norm_scales_to_max_norm_and_returns_the_norm_before() -> None:
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
     model(tg.randn(5, 3, dtype=tg.float64)).sum().backward()
-    grads = [p.grad.data.copy() for p in model.parameters()]
+    grads = [p.grad.detach().numpy().copy() for p in model.parameters()]
     norm = math.sqrt(sum((g * g).sum() for g in grads))
     total = clip_grad_norm_(model.parameters(), max_norm=norm / 4)
     np.testing.assert_allclose(total.item(), norm, rtol=1e-14)
     after = math.sqrt(sum((p.grad.data**2).sum() for p in model.parameters()))
     np.testing.assert_allclose(after, norm / 4, rtol=1e-6)  # the 1e-6 in PyTorch's scale
     # inf-norm: the largest |g|, given as float("inf") or "inf"
-    biggest = max(np.abs(p.grad.data).max() for p in model.parameters())
+    biggest = max(np.abs(p.grad.detach().numpy()).max() for p in model.parameters())
     np.testing.assert_allclose(clip_grad_norm_(model.parameters(), 10.0, "inf").item(), biggest)
     # float32 gradients: a float32 norm
     p = nn.Parameter(tg.zeros(3))
@@ -927,7 +931,7 @@ def test_clip_grad_norm_edges() -> None:
     with pytest.raises(RuntimeError, match="non-finite, so it cannot be clipped"):
         clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
     assert p.grad.data[1] == 1.0  # unchanged by the refusal
-    assert math.isnan(clip_grad_norm_(p, 1.0).item()) and np.all(np.isnan(p.grad.data))
+    assert math.isnan(clip_grad_norm_(p, 1.0).item()) and np.all(np.isnan(p.grad.detach().numpy()))
     with pytest.raises(TypeError, match="iterable of Tensors"):
         clip_grad_norm_(3, 1.0)
 
@@ -956,13 +960,13 @@ def test_clip_grad_value() -> None:
 def test_parameters_to_vector_and_back() -> None:
     model = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1)).double()
     vec = parameters_to_vector(model.parameters())
-    expected = np.concatenate([p.data.ravel() for p in model.parameters()])
+    expected = np.concatenate([p.detach().numpy().ravel() for p in model.parameters()])
     np.testing.assert_array_equal(vec.data, expected)
     assert vec.shape == (11,) and vec.grad_fn.name() == "CatBackward0"
     # differentiable: d sum(vec * w) / d param is w's slice
     w = np.arange(11.0)
     (vec * tg.tensor(w)).sum().backward()
-    got = np.concatenate([p.grad.data.ravel() for p in model.parameters()])
+    got = np.concatenate([p.grad.detach().numpy().ravel() for p in model.parameters()])
     np.testing.assert_array_equal(got, w)
     new = tg.tensor(np.linspace(-1, 1, 11))
     weights = [p for p in model.parameters()]

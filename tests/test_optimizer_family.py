@@ -349,7 +349,7 @@ def test_parameters_without_grad_are_skipped(name, kwargs, reference):
         ga, gb = rng.standard_normal((4, 3)), rng.standard_normal(5)
         a.grad = tg.Tensor(ga)
         b.grad = tg.Tensor(gb) if t % 2 == 0 else None
-        b_before = b.data.copy()
+        b_before = b.detach().numpy().copy()
         opt.step()
         ref[0] = reference(ref[0], ga, ref_states[0], **kwargs)
         if t % 2 == 0:
@@ -542,7 +542,7 @@ def test_adagrad_effective_step_size_is_the_formula_and_the_step_taken():
     ref, state = x0.copy(), {}
     for _ in range(20):
         g = rng.standard_normal((3, 4)) * rng.lognormal()
-        before = p.data.copy()
+        before = p.detach().numpy().copy()
         p.grad = tg.Tensor(g)
         opt.step()
         ref = naive.adagrad_torch_step(ref, g, state, **hyper)
@@ -595,7 +595,7 @@ def test_rmsprop_effective_step_size_is_the_formula(hyper):
     ref, state = x0.copy(), {}
     for t in range(1, 16):
         g = rng.standard_normal(7) * rng.lognormal()
-        before = p.data.copy()
+        before = p.detach().numpy().copy()
         p.grad = tg.Tensor(g)
         opt.step()
         ref = naive.rmsprop_general_step(ref, g, state, **full)

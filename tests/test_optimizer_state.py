@@ -120,7 +120,7 @@ def _run_groups(
     rng = np.random.default_rng(seed)
     members = [(p, group) for group in opt.param_groups for p in group["params"]]
     for p, _ in members:
-        refs.setdefault(id(p), (p.data.copy(), {}))
+        refs.setdefault(id(p), (p.detach().numpy().copy(), {}))
     for _ in range(steps):
         grads = [rng.standard_normal(p.shape) for p, _ in members]
         for (p, _), g in zip(members, grads, strict=True):
@@ -218,9 +218,9 @@ def test_zero_grad_in_place_and_to_none():
     c = tg.Tensor(np.ones(1), requires_grad=True)  # never gets a grad
     opt = optim.SGD([a, b, c], lr=0.1)
     a.grad, b.grad = tg.Tensor(np.full((2, 2), 3.0)), tg.Tensor(np.full(3, -1.0))
-    grad_a, data_a = a.grad, a.grad.data
+    grad_a, data_a = a.grad, a.grad.detach().numpy()
     opt.zero_grad(set_to_none=False)
-    assert a.grad is grad_a and a.grad.data is data_a  # the same tensor and array
+    assert a.grad is grad_a and a.grad.detach().numpy() is data_a  # the same tensor and array
     np.testing.assert_array_equal(data_a, np.zeros((2, 2)))
     np.testing.assert_array_equal(b.grad.data, np.zeros(3))
     assert c.grad is None  # nothing to zero: stays None
@@ -411,7 +411,7 @@ def _train(net: _Net, opt: optim.Optimizer, x, y, steps: int) -> list[np.ndarray
         loss.backward()
         opt.step()
         record.append(np.array(loss.data, copy=True))
-        record += [p.data.copy() for p in net.parameters()]
+        record += [p.detach().numpy().copy() for p in net.parameters()]
     return record
 
 
@@ -427,7 +427,7 @@ def test_load_state_dict_resumes_bit_identically(case, dtype):
     opt = make(_groups(net, lr2))
     _train(net, opt, x, y, steps=5)
     saved_opt = opt.state_dict()
-    saved_net = {k: v.data.copy() for k, v in net.state_dict().items()}
+    saved_net = {k: v.detach().numpy().copy() for k, v in net.state_dict().items()}
     expected = _train(net, opt, x, y, steps=7)
 
     tg.manual_seed(1)  # other initial weights, overwritten by the load
@@ -541,7 +541,7 @@ def test_load_state_dict_rejects_and_changes_nothing(case):
     for _ in range(2):
         for p, q in zip(params, twin_params, strict=True):
             p.grad = tg.Tensor(rng.standard_normal(p.shape))
-            q.grad = tg.Tensor(p.grad.data.copy())
+            q.grad = tg.Tensor(p.grad.detach().numpy().copy())
         opt.step()
         twin.step()
     for p, q in zip(params, twin_params, strict=True):

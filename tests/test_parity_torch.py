@@ -162,7 +162,7 @@ def tg_simplenet_train(
         loss.backward()
         optimizer.step()
         losses.append(loss.item())
-    final = {k: v.data.copy() for k, v in model.state_dict().items()}
+    final = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     return np.array(losses, dtype=np.float64), final
 
 

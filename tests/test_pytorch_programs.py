@@ -1,11 +1,20 @@
-"""PyTorch programs that define their own autograd Functions run on tinygrad_rms with
-only ``import torch`` changed, and print PyTorch's numbers; the SimpleNet's graph, walked
-through ``grad_fn.next_functions``, is PyTorch's node for node.
+"""PyTorch programs run on tinygrad_rms with only their torch imports changed, and print
+PyTorch's numbers; the SimpleNet's graph, walked through ``grad_fn.next_functions``, is
+PyTorch's node for node.
 
 The programs (``tests/programs/*.py``) are written for PyTorch in the style of its
-"defining new autograd functions" tutorial: a Legendre polynomial Function fitted to
-sin(x), and a hand-trained two-layer net with a custom ReLU Function.  The references
-are what PyTorch printed (``tests/fixtures/autograd_torch.npz``, written by
+tutorials and of popular beginner programs:
+
+* ``legendre_function``, ``custom_relu_net``: their own autograd Functions;
+* ``polynomial_by_hand``: the device line, ``torch.linspace``/``torch.sin``, manual SGD
+  with ``p -= lr * p.grad``, then ``Variable``, ``.data`` and ``.grad.data`` updates;
+* ``dataloader_classifier``: ``TensorDataset``/``DataLoader``, ``Sequential(OrderedDict)``,
+  RMSprop with StepLR, clipping, eval with ``no_grad``, a state dict through
+  ``torch.save``/``torch.load`` on a file object;
+* ``recurrent_by_hand``: ``set_default_dtype(float64)``, ``torch.*`` functions, and
+  in-place ops recorded in the graph (``outputs[t] = h``, ``pre += ...``, ``*=``).
+
+The references are what PyTorch printed (``tests/fixtures/autograd_torch.npz``, written by
 ``make_autograd_fixtures.py``), and live PyTorch where it is installed.
 """
 
@@ -26,12 +35,19 @@ PROGRAMS = make.program_names()
 HAS_TORCH = importlib.util.find_spec("torch") is not None
 
 # float32 programs: the printed values agree to float rounding (different summation
-# orders over 2000 points and 300 steps), far tighter than any difference in behaviour
+# orders over 2000 points and 300 steps), far tighter than any difference in behaviour;
+# the float64 program (recurrent_by_hand) prints 10 digits, and they agree to the last
 RTOL, ATOL = 3e-5, 2e-5
 
 
 def test_the_programs_and_the_fixture_agree_on_what_exists():
-    assert PROGRAMS == ["custom_relu_net", "legendre_function"]
+    assert PROGRAMS == [
+        "custom_relu_net",
+        "dataloader_classifier",
+        "legendre_function",
+        "polynomial_by_hand",
+        "recurrent_by_hand",
+    ]
     assert {f"programs/{p}" for p in PROGRAMS} <= set(FIXTURE)
 
 
@@ -109,3 +125,29 @@ def test_graph_lines_name_every_parameter_once():
     lines = [line.strip() for line in make.simplenet_graph(tg)]
     leaves = sorted(line.split()[1] for line in lines if line.startswith("AccumulateGrad"))
     assert leaves == ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"]
+
+
+def test_the_manual_sgd_loop_trains_as_the_math_says():
+    """Independent of PyTorch: ``p -= lr * p.grad`` is gradient descent, so the cubic's
+    coefficients after 1000 steps are those of a float64 numpy transcription."""
+    printed = make.numbers(
+        make.run_program(make.PROGRAMS / "polynomial_by_hand.py", "tinygrad_rms")
+    )
+    x = np.linspace(-np.pi, np.pi, 2000)
+    powers = np.stack([x**0, x, x**2, x**3], axis=1)
+    coefficients = np.array([0.1, -0.2, 0.3, -0.1])
+    for _ in range(1000):
+        residual = powers @ coefficients - np.sin(x)
+        coefficients -= 1e-6 * 2 * powers.T @ residual
+    result = printed[[10, 11, 12, 14]]  # "Result: y = a + b x + c x^2 + d x^3"
+    np.testing.assert_allclose(result, coefficients, atol=2e-6)
+
+
+def test_imports_are_swapped_whatever_their_form():
+    code = "import torch\nimport torch.nn as nn\nfrom torch.utils.data import DataLoader\n"
+    swapped = make.swap_imports(code, "tinygrad_rms")
+    assert swapped.splitlines() == [
+        "import tinygrad_rms as torch",
+        "import tinygrad_rms.nn as nn",
+        "from tinygrad_rms.utils.data import DataLoader",
+    ]

@@ -37,7 +37,7 @@ def _run_ours(opt_factory, init, grads):
     for g in grads:
         p.grad = tg.tensor(g)
         opt.step()
-        path.append(p.data.copy())
+        path.append(p.detach().numpy().copy())
     return np.array(path), opt, p
 
 

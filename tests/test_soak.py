@@ -73,7 +73,7 @@ def test_memory_stays_flat(kind, steps):
 def test_two_halves_with_a_checkpoint_equal_one_run(kind, steps, tmp_path):
     model, opt, X, y = _setup(kind)
     whole = _train(model, opt, X, y, steps)
-    final = [p.data.copy() for p in model.parameters()]
+    final = [p.detach().numpy().copy() for p in model.parameters()]
 
     model, opt, X, y = _setup(kind)
     first = _train(model, opt, X, y, steps // 2)

@@ -31,7 +31,7 @@ def _train(model, X, y, steps: int, results: dict, key: str, no_grad_noise: bool
         loss.backward()
         opt.step()
         losses.append(loss.item())
-    results[key] = (losses, [p.data.copy() for p in model.parameters()])
+    results[key] = (losses, [p.detach().numpy().copy() for p in model.parameters()])
 
 
 def test_two_threads_match_sequential_training():

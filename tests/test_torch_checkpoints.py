@@ -53,8 +53,9 @@ def assert_tensor(actual, want: np.ndarray, where: str) -> None:
     assert isinstance(actual, tg.Tensor), f"{where}: {type(actual).__name__}, not a Tensor"
     assert actual.dtype == want.dtype, f"{where}: {actual.dtype} != {want.dtype}"
     assert actual.shape == want.shape, f"{where}: {actual.shape} != {want.shape}"
-    np.testing.assert_array_equal(actual.data, want, err_msg=where)
-    assert actual.data.flags.c_contiguous and actual.data.flags.writeable, where
+    array = actual.detach().numpy()
+    np.testing.assert_array_equal(array, want, err_msg=where)
+    assert array.flags.c_contiguous and array.flags.writeable, where
 
 
 # ---------------------------------------------------------------------- the fixtures

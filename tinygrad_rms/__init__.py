@@ -23,9 +23,12 @@ Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on te
 ops; optim builds on tensor and calls the kernels.
 """
 
+from typing import Any
+
 import numpy as np
 
 from . import backends, cuda
+from .arrays import default_float, set_default_float
 from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
@@ -137,8 +140,16 @@ short = int16
 
 
 def get_default_dtype() -> np.dtype:
-    """The dtype of new float tensors: float32."""
-    return float32
+    """The dtype of new float tensors: float32 unless ``set_default_dtype`` changed it."""
+    return default_float()
+
+
+def set_default_dtype(d: Any) -> None:
+    """Make ``d`` (``float32`` or ``float64``) the dtype of new float tensors, as PyTorch's
+    ``set_default_dtype``: Python floats, ``zeros``/``randn``/``linspace``…, float results
+    of integer data and new layers' parameters.  Existing tensors keep their dtype.  The
+    setting is global (not per thread), as in PyTorch."""
+    set_default_float(d)
 
 
 def is_tensor(obj: object) -> bool:
@@ -267,6 +278,7 @@ __all__ = [
     "round",
     "save",
     "scatter_add",
+    "set_default_dtype",
     "set_grad_enabled",
     "short",
     "sigmoid",

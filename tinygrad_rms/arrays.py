@@ -20,7 +20,9 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_FLOAT",
+    "LEGACY_TYPES",
     "as_float",
+    "default_float",
     "float32",
     "float64",
     "int32",
@@ -28,6 +30,7 @@ __all__ = [
     "normalize_dims",
     "promote",
     "scalar_operand",
+    "set_default_float",
     "to_array",
     "unbroadcast",
 ]
@@ -36,8 +39,35 @@ float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
-#: The dtype of Python floats and of float results of integer data.
+#: The dtype of Python floats and of float results of integer data when the program has
+#: not changed it (PyTorch's default).  The current one is ``default_float()``.
 DEFAULT_FLOAT = float32
+_default_float = [DEFAULT_FLOAT]
+
+
+def default_float() -> np.dtype:
+    """The dtype new float tensors get: float32 unless ``set_default_float`` changed it."""
+    return _default_float[0]
+
+
+def set_default_float(dtype: Any) -> None:
+    """Make ``dtype`` (float32 or float64) the dtype of new float tensors (PyTorch's
+    ``set_default_dtype``); anything else is refused, as PyTorch refuses integer dtypes."""
+    d = np.dtype(dtype)
+    if d not in (float32, float64):
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _default_float[0] = d
+
+
+#: Legacy type names (``t.type()`` answers one; ``t.type("torch.DoubleTensor")`` takes one).
+LEGACY_TYPES = {
+    "torch.FloatTensor": float32,
+    "torch.DoubleTensor": float64,
+    "torch.LongTensor": int64,
+    "torch.IntTensor": int32,
+    "torch.BoolTensor": np.dtype(np.bool_),
+    "torch.ByteTensor": np.dtype(np.uint8),
+}
 
 
 def to_array(data: Any, dtype: Any = None) -> np.ndarray:
@@ -51,7 +81,7 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
             raise TypeError(f"cannot make a tensor from an array of dtype {arr.dtype}")
         return arr
     if arr.dtype == np.float64:  # Python floats -> the default float dtype
-        return arr.astype(DEFAULT_FLOAT)
+        return arr.astype(_default_float[0])
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"cannot make a tensor from {type(data).__name__} data (dtype {arr.dtype})")
     return arr
@@ -77,7 +107,7 @@ def _scalar_operand(dtype: np.dtype, other: Any) -> np.ndarray:
     if (isinstance(other, int) and kind in "iu") or (isinstance(other, bool) and kind == "b"):
         return np.asarray(other, dtype=dtype)
     if isinstance(other, float):
-        return np.asarray(other, dtype=DEFAULT_FLOAT)
+        return np.asarray(other, dtype=_default_float[0])
     if isinstance(other, int):  # a Python int beside a bool tensor
         return np.asarray(other, dtype=int64)
     arr = np.asarray(other)
@@ -117,7 +147,7 @@ def promote(
 
 def as_float(x: np.ndarray) -> np.ndarray:
     """Integer and bool data as the default float dtype (float ops of ints give float32)."""
-    return x if x.dtype.kind == "f" else x.astype(DEFAULT_FLOAT)
+    return x if x.dtype.kind == "f" else x.astype(_default_float[0])
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

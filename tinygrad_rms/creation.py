@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import DEFAULT_FLOAT, to_array
+from .arrays import default_float, to_array
+from .autograd import graph
 from .device import as_device
 from .random import generator
 from .tensor import ArrayLike, Tensor
@@ -61,7 +62,7 @@ def _shape_arg(shape: tuple[Any, ...], size: Any = None) -> tuple[int, ...]:
 
 def _float_dtype(dtype: Any) -> np.dtype:
     """``dtype`` as a numpy dtype, float32 when None (np.dtype objects are falsy: test for None)."""
-    return DEFAULT_FLOAT if dtype is None else np.dtype(dtype)
+    return default_float() if dtype is None else np.dtype(dtype)
 
 
 def _leaf(data: np.ndarray, requires_grad: bool) -> Tensor:
@@ -74,7 +75,7 @@ def tensor(
 ) -> Tensor:
     """A new leaf tensor holding a copy of ``data`` (Python floats become float32)."""
     as_device(device)
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    return _leaf(to_array(data._array if isinstance(data, Tensor) else data, dtype), requires_grad)
 
 
 def zeros(
@@ -194,7 +195,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
         raise TypeError(f"from_numpy expects a numpy array, got {type(array).__name__}")
     if array.dtype.kind not in "biuf":
         raise TypeError(f"from_numpy: cannot make a tensor from an array of dtype {array.dtype}")
-    return Tensor._wrap(array)
+    t = Tensor._wrap(array)
+    t._version_counter[graph.SHARED] = 1  # the caller holds the same memory
+    return t
 
 
 def empty(
@@ -244,7 +247,7 @@ def arange(
         )
     integral = all(isinstance(v, int | np.integer) for v in (start, end, step))
     if dtype is None:
-        dtype = np.int64 if integral else DEFAULT_FLOAT
+        dtype = np.int64 if integral else default_float()
     dtype = np.dtype(dtype)
     count = int(np.ceil((end - start) / step))
     # as PyTorch: start + i·step, computed in float64 for float results (int64 for ints)
@@ -263,8 +266,8 @@ def normal(
     """Samples of N(mean, std²); ``mean`` and ``std`` may be numbers (with ``size``) or
     Tensors of one shape."""
     as_device(device)
-    m = mean.data if isinstance(mean, Tensor) else np.asarray(mean)
-    s = std.data if isinstance(std, Tensor) else np.asarray(std)
+    m = mean._array if isinstance(mean, Tensor) else np.asarray(mean)
+    s = std._array if isinstance(std, Tensor) else np.asarray(std)
     if np.any(s < 0):
         raise ValueError(f"normal: std must be non-negative, got {std!r}")
     shape = _shape_arg((size,)) if size is not None else np.broadcast_shapes(m.shape, s.shape)

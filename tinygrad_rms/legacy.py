@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import to_array
 from .tensor import Tensor
 
 __all__ = [
@@ -22,7 +21,6 @@ __all__ = [
     "FloatTensor",
     "IntTensor",
     "LongTensor",
-    "legacy_dtype",
 ]
 
 
@@ -33,13 +31,7 @@ class _LegacyTensorType(type):
     dtype: np.dtype
 
     def __call__(cls, *args: Any) -> Tensor:  # type: ignore[override]
-        if len(args) == 1 and not isinstance(args[0], int | np.integer):
-            data = args[0].data if isinstance(args[0], Tensor) else args[0]
-            return Tensor._wrap(to_array(data, cls.dtype))
-        for n in args:  # FloatTensor(2, 3): a tensor of that shape
-            if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-                raise ValueError(f"{cls.__name__}{args}: sizes must be non-negative integers")
-        return Tensor._wrap(np.zeros(tuple(int(n) for n in args), cls.dtype))
+        return Tensor(*args, dtype=cls.dtype)  # FloatTensor([1, 2]) and FloatTensor(2, 3)
 
     def __instancecheck__(cls, obj: Any) -> bool:
         return isinstance(obj, Tensor) and obj.dtype == cls.dtype
@@ -64,24 +56,3 @@ LongTensor = _legacy("LongTensor", np.int64)
 IntTensor = _legacy("IntTensor", np.int32)
 BoolTensor = _legacy("BoolTensor", np.bool_)
 ByteTensor = _legacy("ByteTensor", np.uint8)
-
-_BY_NAME = {
-    f"torch.{t.__name__}": t
-    for t in (FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor, ByteTensor)
-}
-_BY_DTYPE = {t.dtype: name for name, t in _BY_NAME.items()}
-
-
-def legacy_dtype(value: Any) -> np.dtype | None:
-    """The dtype a legacy name stands for (``torch.FloatTensor`` or ``"torch.FloatTensor"``),
-    or None if ``value`` is not one."""
-    if isinstance(value, _LegacyTensorType):
-        return value.dtype
-    if isinstance(value, str) and value in _BY_NAME:
-        return _BY_NAME[value].dtype
-    return None
-
-
-def legacy_name(dtype: np.dtype) -> str:
-    """``"torch.FloatTensor"`` for float32, as ``t.type()`` answers."""
-    return _BY_DTYPE.get(np.dtype(dtype), f"torch.{np.dtype(dtype).name}")

@@ -45,7 +45,7 @@ _META = "__tinygrad_rms__"
 def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     """A JSON-able description of ``obj``; arrays go into ``arrays`` under a numbered name."""
     if isinstance(obj, Tensor):
-        obj = obj.data
+        obj = obj._array
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind not in "biufc":
             raise TypeError(f"save: cannot store the array at {where} of dtype {obj.dtype}")

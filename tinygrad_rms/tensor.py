@@ -25,7 +25,8 @@ from typing import Any, Union
 import numpy as np
 
 from .arrays import (
-    DEFAULT_FLOAT,
+    LEGACY_TYPES,
+    default_float,
     float32,
     float64,
     int32,
@@ -72,18 +73,38 @@ _NON_LEAF_GRAD_WARNING = (
 class Tensor:
     """An n-dimensional array that records the ops applied to it for reverse-mode autograd.
 
+    The values live in a private numpy array, ``_array``; ``numpy()`` and ``np.asarray(t)``
+    show it (sharing memory), and ``data`` is PyTorch's detached view of it.
+
     Attributes:
-        data: the numpy array holding the values.
+        data: a Tensor sharing this one's memory, outside autograd (see ``data``).
         grad: after ``backward()``, the gradient (a Tensor) of leaves that require grad.
         requires_grad: whether ops on this tensor are recorded for backward.
         grad_fn: the node of the op that made this tensor (None for leaves).
     """
 
-    __slots__ = ("__weakref__", "_grad", "_grad_edge", "_version_counter", "data", "name")
+    __slots__ = ("__weakref__", "_array", "_grad", "_grad_edge", "_version_counter", "name")
     __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__
 
-    def __init__(self, data: ArrayLike, dtype: Any = None, requires_grad: bool = False) -> None:
-        self.data = to_array(data.data if isinstance(data, Tensor) else data, dtype)
+    def __init__(self, *data: Any, dtype: Any = None, requires_grad: bool = False) -> None:
+        """``Tensor(values)`` or ``Tensor(*sizes)``, PyTorch's ``torch.Tensor`` constructor.
+
+        Values are copied.  As in PyTorch, Python numbers and lists become the default float
+        dtype (``Tensor([1, 2])`` is float32) and ``Tensor(2, 3)`` is a (2, 3) float tensor
+        (of zeros here; PyTorch leaves it uninitialised).  Unlike PyTorch, a numpy array or
+        a Tensor keeps its dtype (PyTorch converts to float32), and ``requires_grad=`` is
+        accepted; ``torch.tensor(...)`` is the constructor to prefer in new code.
+        """
+        if len(data) == 1 and (isinstance(data[0], bool) or not isinstance(data[0], int)):
+            values = data[0]
+            if isinstance(values, Tensor):
+                values = values._array
+            elif dtype is None and not isinstance(values, np.ndarray | np.generic):
+                dtype = default_float()  # numbers and lists: PyTorch's float32
+            self._array = to_array(values, dtype)
+        else:
+            shape = _sizes("Tensor", data) if data else (0,)  # Tensor() is empty, as PyTorch's
+            self._array = np.zeros(shape, dtype or default_float())
         self._grad: Tensor | None = None
         self._grad_edge: tuple[graph.Node, int] | None = None  # see autograd/graph.py
         self._version_counter = graph.new_version_counter()  # shared by views
@@ -95,31 +116,52 @@ class Tensor:
     def _wrap(data: np.ndarray) -> Tensor:
         """A plain leaf Tensor around ``data`` as is (no copy, no checks): the fast path."""
         t = Tensor.__new__(Tensor)
-        t.data, t._grad, t._grad_edge, t.name = data, None, None, None
-        t._version_counter = [0, 0]  # graph.new_version_counter(), without the call
+        t._array, t._grad, t._grad_edge, t.name = data, None, None, None
+        t._version_counter = [0, 0, 0]  # graph.new_version_counter(), without the call
         return t
 
     def _operand(self, other: Any) -> np.ndarray:
         """``other``'s data as an array; a number takes this tensor's dtype (no upcast)."""
         if isinstance(other, Tensor):
-            return other.data
-        return scalar_operand(self.data.dtype, other)
+            return other._array
+        return scalar_operand(self._array.dtype, other)
 
     # ------------------------------------------------------------------ properties
     @property
+    def data(self) -> Tensor:
+        """A Tensor sharing this one's memory, with ``requires_grad=False``, as in PyTorch.
+
+        Writing through it (``p.data.add_(...)``, ``p.data[0] = 1``) changes ``self`` without
+        autograd noticing: it has its own version counter, so a saved tensor changed this way
+        is *not* caught at backward; prefer ``with no_grad():`` and ``detach()``, which share
+        the counter. Assigning ``t.data = other`` makes ``t`` hold ``other``'s values (shape
+        and dtype may change), as in PyTorch.
+        """
+        t = Tensor._wrap(self._array)
+        t._version_counter[graph.SHARED] = self._version_counter[graph.SHARED] = 1
+        return t
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+        self._array = value._array
+        self._version_counter[graph.SHARED] = value._version_counter[graph.SHARED] = 1
+
+    @property
     def shape(self) -> tuple[int, ...]:
         """The shape as a tuple."""
-        return self.data.shape
+        return self._array.shape
 
     @property
     def dtype(self) -> np.dtype:
         """The numpy dtype of the data."""
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def ndim(self) -> int:
         """The number of dims."""
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def requires_grad(self) -> bool:
@@ -169,7 +211,7 @@ class Tensor:
     def size(self, dim: int | None = None) -> movement.Size | int:
         """The shape as a ``Size`` (a tuple printed ``torch.Size([2, 3])``), or the size of
         one ``dim`` as an int."""
-        shape = self.data.shape
+        shape = self._array.shape
         if dim is None:
             return movement.Size(shape)
         if not shape:
@@ -178,27 +220,27 @@ class Tensor:
 
     def dim(self) -> int:
         """The number of dims."""
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self) -> int:
         """The number of elements."""
-        return int(self.data.size)
+        return int(self._array.size)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._array)
 
     __hash__ = object.__hash__  # identity, as comparisons return tensors
 
     # ------------------------------------------------------------------ conversion
     def item(self) -> float | int | bool:
         """The single value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise ValueError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+                f"a Tensor with {self._array.size} elements cannot be converted to Scalar"
             )
-        return self.data.item()
+        return self._array.item()
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied)."""
@@ -207,16 +249,17 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return self.data
+        self._version_counter[graph.SHARED] = 1
+        return self._array
 
     def tolist(self) -> Any:
         """The values as nested Python lists."""
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
-        if dtype is not None and np.dtype(dtype) != self.data.dtype:
-            return self.data.astype(dtype)
-        return self.data.copy() if copy else self.data
+        if dtype is not None and np.dtype(dtype) != self._array.dtype:
+            return self._array.astype(dtype)
+        return self._array.copy() if copy else self._array
 
     def __float__(self) -> float:
         return float(self.item())
@@ -225,11 +268,11 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"Boolean value of Tensor with {self.data.size} elements is ambiguous"
+                f"Boolean value of Tensor with {self._array.size} elements is ambiguous"
             )
-        return bool(self.data.item())
+        return bool(self._array.item())
 
     def float(self) -> Tensor:
         """This tensor as float32."""
@@ -265,13 +308,24 @@ class Tensor:
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self._array.dtype:
             return self
         if dtype.kind != "f":  # integer results carry no gradient
-            return Tensor._wrap(self.data.astype(dtype))
+            return Tensor._wrap(self._array.astype(dtype))
         return unary.to_dtype(self, dtype)
 
-    type = to
+    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+        """``t.type()`` is PyTorch's legacy type name (``'torch.FloatTensor'``);
+        ``t.type(d)`` is ``t.to(d)`` for a dtype, a legacy class (``torch.DoubleTensor``) or
+        its name (``'torch.DoubleTensor'``)."""
+        if dtype is None:
+            mine = self._array.dtype
+            return next((n for n, d in LEGACY_TYPES.items() if d == mine), f"torch.{mine}")
+        if isinstance(dtype, str):
+            if dtype not in LEGACY_TYPES:
+                raise ValueError(f"invalid type: {dtype!r} (known: {', '.join(LEGACY_TYPES)})")
+            dtype = LEGACY_TYPES[dtype]
+        return self.to(dtype)
 
     @property
     def device(self) -> Device:
@@ -285,15 +339,17 @@ class Tensor:
     # ------------------------------------------------------------------ the graph
     def detach(self) -> Tensor:
         """A new leaf sharing this tensor's data (and version counter), cut from the graph."""
-        t = Tensor._wrap(self.data)
+        t = Tensor._wrap(self._array)
         t._version_counter = self._version_counter
+        self._version_counter[graph.SHARED] = 1
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place (only on leaves, only for floating dtypes)."""
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self._array.dtype.kind != "f":
             raise RuntimeError(
-                f"only Tensors of floating point dtype can require gradients, got {self.data.dtype}"
+                "only Tensors of floating point dtype can require gradients, "
+                f"got {self._array.dtype}"
             )
         if not self.is_leaf:
             if not requires_grad:
@@ -351,8 +407,8 @@ class Tensor:
                 raise RuntimeError(
                     "element 0 of tensors does not require grad and does not have a grad_fn"
                 )
-            if self.data.size == 1:
-                seed = np.ones(self.data.shape, self.data.dtype)  # (cheaper than ones_like)
+            if self._array.size == 1:
+                seed = np.ones(self._array.shape, self._array.dtype)  # (cheaper than ones_like)
                 engine.walk([(self._grad_edge, seed)], bool(retain_graph))
                 return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs)
@@ -366,78 +422,135 @@ class Tensor:
     def _bump_version(self) -> None:
         graph.bump_versions((self,))
 
-    def _check_inplace(self, op: str, operand: Any = None) -> None:
+    def _records(self, op: str, operand: Any = None) -> bool:
+        """Whether in-place ``op`` must be recorded in the graph: in grad mode, when this
+        tensor or ``operand`` requires grad.  Raises, before anything changes, where PyTorch
+        does (a leaf that requires grad) and where this library does not follow it (memory
+        seen by another tensor: PyTorch then rewrites the other's history too)."""
         if not mode.enabled:
-            return
-        if isinstance(operand, Tensor) and operand.requires_grad:
+            return False
+        if not (self.requires_grad or (isinstance(operand, Tensor) and operand.requires_grad)):
+            return False
+        if self.is_leaf and self.requires_grad:
             raise RuntimeError(
-                f"{op}: the operand requires grad, and in-place ops are not recorded in the "
-                "graph; use the out-of-place form (e.g. where, cat, +) to keep its gradient"
+                f"{op}: a leaf Variable that requires grad is being used in an in-place "
+                "operation; wrap the update in `with no_grad():`"
             )
-        if self.requires_grad:
-            if self.is_leaf:
-                raise RuntimeError(
-                    f"{op}: a leaf tensor that requires grad is being used in an in-place "
-                    "operation; wrap the update in `with no_grad():`"
-                )
+        if self._version_counter[graph.SHARED]:
             raise RuntimeError(
-                f"{op}: in-place changes to a tensor that is part of a graph are not "
-                "supported; use the out-of-place form"
+                f"{op}: this tensor shares its memory with another (a view of it, or made by "
+                "detach(), .data or numpy()), and an in-place change of it inside a graph is "
+                "not supported here; use the out-of-place form (e.g. y = y + z, torch.where)"
+            )
+        return True
+
+    def _become(self, op: str, result: Tensor) -> Tensor:
+        """Record ``self ← result`` (the out-of-place form of in-place ``op``): ``self`` takes
+        the result's values and its place in the graph, as PyTorch's in-place ops do.
+
+        The values go into a new array rather than over the old one: the graph's saved
+        values stay intact (``_records`` made sure no other tensor sees the old memory), so
+        the gradient is exact even where PyTorch would have to refuse a changed saved tensor.
+        """
+        self._check_result(op, result._array)
+        if result._array.dtype != self._array.dtype:
+            result = unary.to_dtype(result, self._array.dtype)
+        counter = result._version_counter
+        counter[graph.VERSION] = self._version_counter[graph.VERSION] + 1
+        self._array, self._grad_edge, self._version_counter = (
+            result._array,
+            result._grad_edge,
+            counter,
+        )
+        return self
+
+    def _check_result(self, op: str, values: np.ndarray) -> None:
+        """An in-place result must fit this tensor: its shape, and a dtype of the same kind."""
+        if values.shape != self._array.shape and (
+            np.broadcast_shapes(values.shape, self._array.shape) != self._array.shape
+        ):
+            raise RuntimeError(
+                f"{op}: output with shape {list(self._array.shape)} doesn't match the "
+                f"broadcast shape {list(values.shape)}"
+            )
+        if not np.can_cast(values.dtype, self._array.dtype, "same_kind"):
+            raise RuntimeError(
+                f"{op}: result type {values.dtype} can't be cast to the desired output type "
+                f"{self._array.dtype}"
             )
 
-    def _inplace(self, op: str, values: Any, operand: Any = None) -> Tensor:
-        """Write ``values`` into ``data`` (keeping its dtype) and bump the version."""
-        self._check_inplace(op, operand)
-        self.data[...] = values
+    def _inplace(self, op: str, values: Any) -> Tensor:
+        """Write ``values`` into the array (keeping its dtype) and bump the version: the
+        unrecorded path (no grad mode, or nothing requires grad)."""
+        values = np.asarray(values)
+        self._check_result(op, values)
+        self._array[...] = values
         self._bump_version()
         return self
 
     def zero_(self) -> Tensor:
         """Set every element to 0 in place."""
-        return self._inplace("zero_", 0)
+        if self._records("zero_"):
+            return self._become("zero_", arithmetic.overwrite(self, 0, "zero_"))
+        return self._inplace("zero_", self._operand(0))
 
-    def fill_(self, value: float) -> Tensor:
-        """Set every element to ``value`` in place."""
-        return self._inplace("fill_", value)
+    def fill_(self, value: ArrayLike) -> Tensor:
+        """Set every element to ``value`` (a number or a 0-d tensor) in place."""
+        if self._records("fill_", value):
+            return self._become("fill_", arithmetic.overwrite(self, value, "fill_"))
+        return self._inplace("fill_", self._operand(value))
 
     def copy_(self, src: ArrayLike) -> Tensor:
         """Copy ``src`` (broadcast to this shape) into this tensor in place."""
-        src_data = src.data if isinstance(src, Tensor) else np.asarray(src)
+        src_data = src._array if isinstance(src, Tensor) else np.asarray(src)
         try:
             np.broadcast_to(src_data, self.shape)
         except ValueError:
             raise RuntimeError(
                 f"copy_: source of shape {np.shape(src_data)} does not broadcast to {self.shape}"
             ) from None
-        return self._inplace("copy_", src_data, src)
+        if self._records("copy_", src):
+            return self._become("copy_", arithmetic.overwrite(self, src, "copy_"))
+        return self._inplace("copy_", src_data.astype(self._array.dtype, copy=False))
 
     def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
         """self += alpha·other in place."""
-        return self._inplace("add_", self.data + alpha * self._operand(other), other)
+        if self._records("add_", other):
+            return self._become("add_", arithmetic.add(self, _scaled(other, alpha)))
+        return self._inplace("add_", self._array + alpha * self._operand(other))
 
     def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
         """self −= alpha·other in place."""
-        return self._inplace("sub_", self.data - alpha * self._operand(other), other)
+        if self._records("sub_", other):
+            return self._become("sub_", arithmetic.sub(self, _scaled(other, alpha)))
+        return self._inplace("sub_", self._array - alpha * self._operand(other))
 
     def mul_(self, other: ArrayLike) -> Tensor:
         """self *= other in place."""
-        return self._inplace("mul_", self.data * self._operand(other), other)
+        if self._records("mul_", other):
+            return self._become("mul_", arithmetic.mul(self, other))
+        return self._inplace("mul_", self._array * self._operand(other))
 
     def div_(self, other: ArrayLike) -> Tensor:
-        """self /= other in place (the dtype stays: a float tensor)."""
-        return self._inplace("div_", self.data / self._operand(other), other)
+        """self /= other in place (an integer tensor refuses: the result is a float)."""
+        if self._records("div_", other):
+            return self._become("div_", arithmetic.div(self, other))
+        return self._inplace("div_", self._array / self._operand(other))
 
     # `x -= y` updates x in place (never rebinds the name to a new tensor), as in PyTorch
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def __setitem__(self, index: Any, value: ArrayLike) -> None:
-        self._check_inplace("__setitem__", value)
-        self.data[movement.index_arg(index)] = value.data if isinstance(value, Tensor) else value
+        if self._records("__setitem__", value):
+            self._become("__setitem__", movement.setitem(self, index, value))
+            return
+        array = value._array if isinstance(value, Tensor) else value
+        self._array[movement.index_arg(index)] = array
         self._bump_version()
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        data = self.data
+        data = self._array
         # PyTorch's look: "1., 2." for whole numbers, otherwise 4 decimals
         whole = data.dtype.kind != "f" or bool(np.all(np.isfinite(data) & (data == np.round(data))))
         body = np.array2string(
@@ -449,7 +562,7 @@ class Tensor:
             suppress_small=True,
         )
         extras = []
-        if data.dtype not in (DEFAULT_FLOAT, int64, np.dtype(bool)):
+        if data.dtype not in (default_float(), int64, np.dtype(bool)):
             extras.append(f"dtype=tinygrad_rms.{data.dtype}")
         grad_fn = self.grad_fn
         if grad_fn is not None:
@@ -462,8 +575,8 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in PyTorch."""
-        if self.data.ndim == 0:
-            return self.data.item().__format__(spec)
+        if self._array.ndim == 0:
+            return self._array.item().__format__(spec)
         return object.__format__(self, spec)
 
     # ------------------------------------------------------------------ the op index
@@ -506,7 +619,7 @@ class Tensor:
 
     # comparisons: no graph, a bool tensor
     def _compare(self, other: Any, fn: Callable[[Any, Any], Any]) -> Tensor:
-        x, y = promote(self.data, self._operand(other), fn.__name__)
+        x, y = promote(self._array, self._operand(other), fn.__name__)
         return Tensor._wrap(np.asarray(fn(x, y)))
 
     def __lt__(self, other: ArrayLike) -> Tensor:
@@ -631,7 +744,7 @@ class Tensor:
         return t.requires_grad_() if requires_grad else t
 
     def _dtype_or(self, dtype: Any) -> np.dtype:
-        return self.data.dtype if dtype is None else np.dtype(dtype)
+        return self._array.dtype if dtype is None else np.dtype(dtype)
 
     def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """A tensor of zeros of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
@@ -653,7 +766,7 @@ class Tensor:
 
     def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
         """A new leaf holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says."""
-        values = data.data if isinstance(data, Tensor) else data
+        values = data._array if isinstance(data, Tensor) else data
         return self._new(to_array(values, self._dtype_or(dtype)), requires_grad)
 
 
@@ -668,6 +781,21 @@ def _is_dtype_name(name: str) -> bool:
     return True
 
 
+def _sizes(op: str, sizes: tuple[Any, ...]) -> tuple[int, ...]:
+    """``sizes`` as a shape: non-negative integers (one tuple of them also works)."""
+    if len(sizes) == 1 and isinstance(sizes[0], tuple | list):
+        sizes = tuple(sizes[0])
+    for n in sizes:
+        if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+            raise ValueError(f"{op}: trying to create a tensor with size {n!r} (sizes {sizes})")
+    return tuple(int(n) for n in sizes)
+
+
+def _scaled(other: ArrayLike, alpha: float) -> ArrayLike:
+    """``alpha·other`` for ``add_``/``sub_`` (``other`` itself when alpha is 1)."""
+    return other if alpha == 1 else other * alpha  # type: ignore[operator]
+
+
 def zero_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Reset the ``.grad`` of each tensor: to None, or to zeros in place."""
     for t in tensors:
@@ -677,7 +805,7 @@ def zero_grads(tensors: Iterable[Tensor], set_to_none: bool = True) -> None:
         if set_to_none:
             t._grad = None
         else:
-            g.data.fill(0)
+            g._array.fill(0)
 
 
 # ---------------------------------------------------------------------- functions of tensors

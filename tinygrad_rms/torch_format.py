@@ -704,7 +704,7 @@ class _Interpreter:
             raise _Bad("_rebuild_parameter needs a tensor and a bool")
         if requires_grad and data.dtype.kind != "f":
             raise _Bad(f"a {data.dtype} parameter cannot require grad")
-        return Parameter(data.data, requires_grad=requires_grad)
+        return Parameter(data._array, requires_grad=requires_grad)
 
     def _rebuild_parameter_with_state(
         self, data: Any, requires_grad: Any, hooks: Any, state: Any

@@ -67,24 +67,24 @@ def _seed(t: Any, g: Any) -> np.ndarray:
     """The gradient to start from at output ``t``: ``g`` as an array of ``t``'s dtype, or 1
     for a one-element ``t`` when ``g`` is None."""
     if g is None:
-        if t.data.size != 1:
+        if t._array.size != 1:
             raise RuntimeError(
                 f"grad can be implicitly created only for scalar outputs; this tensor has "
                 f"shape {tuple(t.shape)}: pass its gradient (e.g. backward(gradient=...)) of "
                 "that shape"
             )
-        return np.ones_like(t.data)
-    data = g.data if isinstance(g, tensor_type.cls) else g
+        return np.ones_like(t._array)
+    data = g._array if isinstance(g, tensor_type.cls) else g
     try:
-        seed = np.array(data, dtype=t.data.dtype)
+        seed = np.array(data, dtype=t._array.dtype)
     except (TypeError, ValueError):
         raise TypeError(
             f"the gradient must be a Tensor, an array or a number, got {type(g).__name__}"
         ) from None
-    if seed.shape != t.data.shape:
+    if seed.shape != t._array.shape:
         raise RuntimeError(
             f"backward: gradient has shape {seed.shape} but the tensor has shape "
-            f"{tuple(t.data.shape)}"
+            f"{tuple(t._array.shape)}"
         )
     return seed
 
@@ -163,9 +163,9 @@ def grad(
                     "One of the differentiated Tensors appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior."
                 )
-            results.append(wrap(np.zeros_like(t.data)) if materialize_grads else None)
+            results.append(wrap(np.zeros_like(t._array)) if materialize_grads else None)
         else:
-            results.append(wrap(np.array(g, dtype=t.data.dtype)))
+            results.append(wrap(np.array(g, dtype=t._array.dtype)))
     return tuple(results)
 
 

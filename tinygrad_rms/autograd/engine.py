@@ -267,17 +267,17 @@ def _run_hooks(node: Node, grads: Any) -> Any:
 def _hook_result(result: Any, old: np.ndarray) -> np.ndarray:
     if not isinstance(result, tensor_type.cls):
         raise TypeError(f"a tensor hook must return a Tensor or None, got {type(result).__name__}")
-    if result.data.shape != old.shape:
+    if result._array.shape != old.shape:
         raise RuntimeError(
-            f"hook returned a gradient of shape {result.data.shape}; the gradient it replaces "
+            f"hook returned a gradient of shape {result._array.shape}; the gradient it replaces "
             f"has shape {old.shape}"
         )
-    return result.data.astype(old.dtype, copy=False)
+    return result._array.astype(old.dtype, copy=False)
 
 
 def _retain(t: Any, g: np.ndarray) -> None:
     """``t.grad += g`` for a non-leaf that called ``retain_grad()``."""
     if t._grad is None:
-        t._grad = tensor_type.wrap(np.array(g, dtype=t.data.dtype, order="C"))
+        t._grad = tensor_type.wrap(np.array(g, dtype=t._array.dtype, order="C"))
     else:
-        t._grad.data += g
+        t._grad._array += g

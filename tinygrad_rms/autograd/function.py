@@ -42,7 +42,7 @@ import numpy as np
 from ..arrays import unbroadcast
 from .anomaly import check_finite_output
 from .grad_mode import mode
-from .graph import CHANGED_AT, VERSION, Node, mutation_clock, sequence, tensor_type
+from .graph import CHANGED_AT, SHARED, VERSION, Node, mutation_clock, sequence, tensor_type
 
 __all__ = ["BackwardFunction", "Function", "FunctionCtx"]
 
@@ -175,7 +175,7 @@ class BackwardFunction(FunctionCtx, Node):
                     f"function {self.name()} returned a {type(g).__name__} as the gradient "
                     f"at position {i}; expected a Tensor or None"
                 )
-            arrays.append(None if g is None else g.data)
+            arrays.append(None if g is None else g._array)
         return tuple(arrays)
 
     def _wrong_count(self, result: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -200,7 +200,7 @@ class BackwardFunction(FunctionCtx, Node):
                     raise self._not_a_tensor(i)
                 checked.append(None)
                 continue
-            data = self._inputs[i].data  # type: ignore[index]
+            data = self._inputs[i]._array  # type: ignore[index]
             if g.shape != data.shape:
                 g = _sum_to(g, data.shape, self.name(), i)
             checked.append(g if g.dtype == data.dtype else g.astype(data.dtype))
@@ -304,7 +304,7 @@ class Function:
         record = False
         for a in args:
             if isinstance(a, tensor):
-                values.append(a.data)
+                values.append(a._array)
                 edge = a._grad_edge
                 edges.append(edge)
                 if edge is None:
@@ -377,7 +377,7 @@ def _finish(
         outputs = [_output(o, args, function) for o in ((out,) if single else out)]
     if mode.anomaly:
         ctx._site = check_finite_output(
-            ctx.op_name, [o.data for o in outputs if isinstance(o, tensor)]
+            ctx.op_name, [o._array for o in outputs if isinstance(o, tensor)]
         )
     if record:
         ctx._inputs = args
@@ -397,11 +397,11 @@ def _attach_outputs(ctx: BackwardFunction, out: Any, outputs: list[Any]) -> None
     ctx._n_outputs = len(outputs)
     if len(outputs) > 1:
         ctx._output_meta = [
-            (o.data.shape, o.data.dtype) if isinstance(o, tensor) else None for o in outputs
+            (o._array.shape, o._array.dtype) if isinstance(o, tensor) else None for o in outputs
         ]
     counters = []
     for i, o in enumerate(outputs):
-        if not isinstance(o, tensor) or o.data.dtype.kind not in "fc":
+        if not isinstance(o, tensor) or o._array.dtype.kind not in "fc":
             continue
         if any(raw[i] is s for s in skip):
             continue
@@ -416,12 +416,14 @@ def _share_version(result: Any, view: np.ndarray, args: tuple[Any, ...]) -> None
     tensor = tensor_type.cls
     base = view.base
     for a in args:  # the usual view: of the input's array, or of what that views
-        if isinstance(a, tensor) and (a.data is base or a.data.base is base):
+        if isinstance(a, tensor) and (a._array is base or a._array.base is base):
             result._version_counter = a._version_counter
+            a._version_counter[SHARED] = 1
             return
     for a in args:
-        if isinstance(a, tensor) and np.may_share_memory(view, a.data):
+        if isinstance(a, tensor) and np.may_share_memory(view, a._array):
             result._version_counter = a._version_counter
+            a._version_counter[SHARED] = 1
             return
 
 
@@ -468,8 +470,8 @@ def _output(value: Any, args: tuple[Any, ...], function: type[Function]) -> Any:
     elif isinstance(value, tensor):
         if not any(value is a for a in args):
             return value
-        out = tensor._wrap(value.data)
-        value = value.data
+        out = tensor._wrap(value._array)
+        value = value._array
     else:
         return value
     if value.base is not None:

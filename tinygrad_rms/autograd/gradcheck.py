@@ -64,14 +64,14 @@ def gradcheck(
     with no_grad():
         for i in checked:
             x = xs[i]
-            analytic = np.zeros(x.shape) if x.grad is None else x.grad.data
-            flat = x.data.reshape(-1)  # a view: perturbs x in place
+            analytic = np.zeros(x.shape) if x.grad is None else x.grad._array
+            flat = x._array.reshape(-1)  # a view: perturbs x in place
             for j in range(flat.size):
                 saved = flat[j]
                 flat[j] = saved + eps
-                plus = float(np.sum(call().data * v))
+                plus = float(np.sum(call()._array * v))
                 flat[j] = saved - eps
-                minus = float(np.sum(call().data * v))
+                minus = float(np.sum(call()._array * v))
                 flat[j] = saved
                 numeric = (plus - minus) / (2 * eps)
                 a = float(analytic.reshape(-1)[j])

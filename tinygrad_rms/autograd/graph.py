@@ -46,7 +46,7 @@ Edge = tuple["Node", int]
 class GraphTensor(Protocol):
     """What autograd reads and writes of a tensor (``tensor.Tensor`` provides it)."""
 
-    data: np.ndarray
+    _array: np.ndarray  # the values
     _grad: Any  # the Tensor in ``.grad``, or None
     _grad_edge: Edge | None  # (node, output_nr); None when no gradient is needed
     _version_counter: list[int]  # [version, mutation_clock.count at the last change]
@@ -71,13 +71,15 @@ def use_tensor_type(cls: Any) -> None:
 
 
 # ---------------------------------------------------------------------- versions
-VERSION, CHANGED_AT = 0, 1  # the two fields of a version counter
+VERSION, CHANGED_AT, SHARED = 0, 1, 2  # the three fields of a version counter
 
 
 def new_version_counter() -> list[int]:
-    """``[version, mutation_clock.count at the last change]``: a list, the cheapest object
-    to make (every op's output gets one)."""
-    return [0, 0]
+    """``[version, mutation_clock.count at the last change, shared]``: a list, the cheapest
+    object to make (every op's output gets one).  ``shared`` is set to 1 once a second
+    Tensor or array sees the same memory (a view, ``detach()``, ``.data``, ``numpy()``):
+    an in-place op recorded in the graph can then not simply give the tensor new memory."""
+    return [0, 0, 0]
 
 
 class _MutationClock:
@@ -196,7 +198,7 @@ class AccumulateGrad(Node):
         leaf = self._variable()
         if leaf is None:
             return
-        data = leaf.data
+        data = leaf._array
         if grad.shape != data.shape:  # an op that did not undo a broadcast would be a bug
             raise RuntimeError(
                 f"internal error: gradient of shape {grad.shape} for a tensor of shape {data.shape}"
@@ -207,7 +209,7 @@ class AccumulateGrad(Node):
                 grad = np.array(grad, dtype=data.dtype, order="C")
             leaf._grad = tensor_type.wrap(grad)
         else:
-            leaf._grad.data += grad
+            leaf._grad._array += grad
 
 
 class RemovableHandle:

@@ -55,13 +55,13 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """
     if not isinstance(input, Tensor):
         raise TypeError(f"linear: input must be a Tensor, got {type(input).__name__}")
-    x, w = input.data, weight.data
+    x, w = input._array, weight._array
     if w.ndim != 2 or x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ValueError(
             f"linear: input of shape {tuple(x.shape)} does not fit weight of shape "
             f"{tuple(w.shape)} (expected input shape (..., {w.shape[-1] if w.ndim else '?'}))"
         )
-    if bias is not None and bias.data.shape != (w.shape[0],):
+    if bias is not None and bias._array.shape != (w.shape[0],):
         raise ValueError(
             f"linear: bias of shape {bias.shape} does not fit weight of shape {w.shape}"
         )
@@ -91,7 +91,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:
     """Rows of ``weight`` picked by the integer indices in ``input`` (any shape)."""
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._array if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {idx.dtype}")
     n = weight.shape[0]
@@ -117,7 +117,7 @@ def _loss_operands(name: str, input: Any, target: Any) -> tuple[Tensor, Any]:
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
     if not isinstance(target, Tensor):
         target = scalar_operand(input.dtype, target)
-    x, t = input.data, target.data if isinstance(target, Tensor) else target
+    x, t = input._array, target._array if isinstance(target, Tensor) else target
     if x.shape != t.shape:
         raise ValueError(
             f"{name}: input shape {x.shape} and target shape {t.shape} differ; "
@@ -160,7 +160,7 @@ def _float_input(name: str, input: Any) -> Tensor:
     """The input of an activation: a float Tensor (else one clear error)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"{name}: input must be a Tensor, got {type(input).__name__}")
-    if input.data.dtype.kind != "f":
+    if input._array.dtype.kind != "f":
         raise TypeError(f"{name}: input must be floating point, got dtype {input.dtype}")
     return input
 
@@ -271,7 +271,7 @@ def _legacy_reduction(size_average: Any, reduce: Any, reduction: str) -> str:
 
 
 def _array(value: Any) -> np.ndarray:
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
+    return value._array if isinstance(value, Tensor) else np.asarray(value)
 
 
 def _class_weight(name: str, weight: Any, classes: int, dtype: np.dtype) -> np.ndarray | None:
@@ -333,7 +333,7 @@ def nll_loss(
     _check_reduction(reduction)
     if not isinstance(input, Tensor):
         raise TypeError(f"nll_loss: input must be a Tensor, got {type(input).__name__}")
-    x, t = input.data, _array(target)
+    x, t = input._array, _array(target)
     if x.dtype.kind != "f":
         raise TypeError(f"nll_loss: input must be floating point, got dtype {input.dtype}")
     _class_index_target("nll_loss", x, t, ignore_index)
@@ -377,7 +377,7 @@ def cross_entropy(
         and reduction in _REDUCTIONS
         and isinstance(input, Tensor)
     ):
-        x, t = input.data, _array(target)
+        x, t = input._array, _array(target)
         if (
             x.dtype.kind == "f"
             and t.dtype.kind in "iu"
@@ -389,7 +389,7 @@ def cross_entropy(
     _check_reduction(reduction)
     if not isinstance(input, Tensor):
         raise TypeError(f"cross_entropy: input must be a Tensor, got {type(input).__name__}")
-    x, t = input.data, _array(target)
+    x, t = input._array, _array(target)
     if x.dtype.kind != "f":
         raise TypeError(f"cross_entropy: input must be floating point, got dtype {input.dtype}")
     smoothing = _number("cross_entropy", "label_smoothing", label_smoothing)
@@ -439,7 +439,7 @@ def binary_cross_entropy(
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     input, target = _loss_operands("binary_cross_entropy", input, target)
-    x, y = input.data, _array(target)
+    x, y = input._array, _array(target)
     if not np.all((x >= 0) & (x <= 1)):
         raise RuntimeError(
             "binary_cross_entropy: all elements of input should be between 0 and 1 (apply "

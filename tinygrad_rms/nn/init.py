@@ -64,7 +64,7 @@ def _rng(generator: Any) -> np.random.Generator:
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     """Write ``values`` into ``tensor`` (cast to its dtype) and count the change."""
-    tensor.data[...] = values
+    tensor._array[...] = values
     tensor._bump_version()
     return tensor
 
@@ -222,10 +222,10 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     fixed by R's diagonal; a tensor of more than 2 dims is viewed as (size(0), rest)."""
     if _tensor("orthogonal_", tensor).ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
-    if tensor.data.size == 0:
+    if tensor._array.size == 0:
         return tensor
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._array.size // rows
     flattened = _rng(generator).standard_normal((rows, cols))
     if rows < cols:
         flattened = flattened.T

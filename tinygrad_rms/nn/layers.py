@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import default_float
 from ..autograd import no_grad
 from ..random import generator
 from ..tensor import Tensor
@@ -65,13 +66,13 @@ class Embedding(Module):
             if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:
                 raise ValueError(f"Embedding: {name} must be a positive integer, got {n!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = default_float() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.empty((num_embeddings, embedding_dim), dtype))
         self.reset_parameters()
 
     @no_grad()
     def reset_parameters(self) -> None:
-        self.weight.data[...] = generator().standard_normal(self.weight.shape)
+        self.weight._array[...] = generator().standard_normal(self.weight.shape)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..arrays import default_float
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -26,7 +27,7 @@ class Linear(Module):
                 raise ValueError(f"Linear: {name} must be a non-negative integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        dtype = default_float() if dtype is None else np.dtype(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype))
         if bias:
             self.bias = Parameter(np.empty(out_features, dtype))

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..arrays import default_float
 from ..device import as_device
 from ..device import device as Device
 from ..tensor import Tensor, zero_grads
@@ -35,10 +36,10 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
-            data = np.empty(0, np.float32)
+            data = np.empty(0, default_float())
         super().__init__(data)
-        if not self.data.flags.c_contiguous:
-            self.data = self.data.copy(order="C")
+        if not self._array.flags.c_contiguous:
+            self._array = self._array.copy(order="C")
         if requires_grad:
             self.requires_grad_(True)
 
@@ -341,14 +342,14 @@ class Module:
         if dtype not in (np.float32, np.float64):
             raise TypeError(f"Module.to: parameters can be float32 or float64, not {dtype}")
         for p in self.parameters():
-            if p.data.dtype != dtype:
-                p.data = p.data.astype(dtype)
+            if p._array.dtype != dtype:
+                p._array = p._array.astype(dtype)
                 p._bump_version()
             if p.grad is not None and p.grad.dtype != dtype:
-                p.grad = Tensor(p.grad.data, dtype=dtype)
+                p.grad = Tensor(p.grad._array, dtype=dtype)
         for b in self.buffers():
-            if b.data.dtype.kind == "f" and b.data.dtype != dtype:
-                b.data = b.data.astype(dtype)
+            if b._array.dtype.kind == "f" and b._array.dtype != dtype:
+                b._array = b._array.astype(dtype)
                 b._bump_version()
         return self
 
@@ -427,21 +428,21 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            arr = value.data if isinstance(value, Tensor) else value
+            arr = value._array if isinstance(value, Tensor) else value
             if not isinstance(arr, np.ndarray | np.generic):
                 problems.append(
                     f'value for "{key}" must be a Tensor or numpy array, got {type(value).__name__}'
                 )
                 continue
-            if arr.shape != p.data.shape:
+            if arr.shape != p._array.shape:
                 problems.append(
                     f'size mismatch for "{key}": copying a param with shape {arr.shape}, the '
-                    f"shape in the current model is {p.data.shape}"
+                    f"shape in the current model is {p._array.shape}"
                 )
-            elif arr.dtype != p.data.dtype:
+            elif arr.dtype != p._array.dtype:
                 problems.append(
                     f'dtype mismatch for "{key}": got {arr.dtype}, the model has '
-                    f"{p.data.dtype} (convert with .astype first)"
+                    f"{p._array.dtype} (convert with .astype first)"
                 )
             else:
                 values[key] = arr
@@ -452,9 +453,9 @@ class Module:
             )
         for key, arr in values.items():
             target = own[key]
-            if not target.data.flags.writeable:  # e.g. a buffer made from a broadcast
-                target.data = target.data.copy()
-            np.copyto(target.data, arr)
+            if not target._array.flags.writeable:  # e.g. a buffer made from a broadcast
+                target._array = target._array.copy()
+            np.copyto(target._array, arr)
             target._bump_version()
         return IncompatibleKeys(missing, unexpected)
 

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from ..arrays import default_float
 from ..creation import zeros
 from ..tensor import Tensor, stack
 from . import functional as F
@@ -40,12 +41,12 @@ class _RNNBase(Module):
         self.input_size, self.hidden_size = int(input_size), int(hidden_size)
         self.bias, self.nonlinearity = bias, nonlinearity
         self._suffix = suffix
-        f32 = np.float32
-        setattr(self, f"weight_ih{suffix}", Parameter(np.empty((hidden_size, input_size), f32)))
-        setattr(self, f"weight_hh{suffix}", Parameter(np.empty((hidden_size, hidden_size), f32)))
+        dtype = default_float()
+        setattr(self, f"weight_ih{suffix}", Parameter(np.empty((hidden_size, input_size), dtype)))
+        setattr(self, f"weight_hh{suffix}", Parameter(np.empty((hidden_size, hidden_size), dtype)))
         if bias:
-            setattr(self, f"bias_ih{suffix}", Parameter(np.empty(hidden_size, f32)))
-            setattr(self, f"bias_hh{suffix}", Parameter(np.empty(hidden_size, f32)))
+            setattr(self, f"bias_ih{suffix}", Parameter(np.empty(hidden_size, dtype)))
+            setattr(self, f"bias_hh{suffix}", Parameter(np.empty(hidden_size, dtype)))
         else:
             self.register_parameter(f"bias_ih{suffix}", None)
             self.register_parameter(f"bias_hh{suffix}", None)

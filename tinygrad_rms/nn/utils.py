@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..arrays import default_float
 from ..autograd import no_grad
 from ..ops import movement
 from ..tensor import Tensor
@@ -69,10 +70,10 @@ def get_total_norm(
 ) -> Tensor:
     """The ``norm_type``-norm of all elements of ``tensors`` together (the norm of their
     norms), as a 0-d Tensor; 0 for no tensors.  ``norm_type`` may be ``inf``."""
-    arrays = [t.data for t in _tensors(tensors, "get_total_norm")]
+    arrays = [t._array for t in _tensors(tensors, "get_total_norm")]
     norm_type = float(norm_type)
     if not arrays:
-        return Tensor(np.asarray(0.0, np.float32))
+        return Tensor(np.asarray(0.0, default_float()))
     dtype = np.result_type(*arrays)
     norms = np.stack([_vector_norm(a, norm_type).astype(dtype) for a in arrays])
     total = _vector_norm(norms, norm_type)
@@ -93,10 +94,10 @@ def clip_grads_with_norm_(
     grads = [p.grad for p in _tensors(parameters, "clip_grads_with_norm_") if p.grad is not None]
     if not grads:
         return
-    total = total_norm.data if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    total = total_norm._array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
     coefficient = np.minimum(float(max_norm) / (total + 1e-6), 1.0)
     for g in grads:
-        g.data *= coefficient.astype(g.data.dtype)  # always, as PyTorch (×1 when no clip)
+        g._array *= coefficient.astype(g._array.dtype)  # always, as PyTorch (×1 when no clip)
         g._bump_version()
 
 
@@ -128,7 +129,7 @@ def clip_grad_value_(parameters: Any, clip_value: float, foreach: Any = None) ->
     clip_value = float(clip_value)
     for p in _tensors(parameters, "clip_grad_value_"):
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array)
             p.grad._bump_version()
 
 
@@ -152,15 +153,15 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     if not isinstance(vec, Tensor):
         raise TypeError(f"expected torch.Tensor, but got: {type(vec).__name__}")
     params = _tensors(parameters, "vector_to_parameters")
-    needed = sum(p.data.size for p in params)
-    if vec.ndim != 1 or vec.data.size != needed:
+    needed = sum(p._array.size for p in params)
+    if vec.ndim != 1 or vec._array.size != needed:
         raise RuntimeError(
             f"vector_to_parameters: a vector of shape {vec.shape} does not fit parameters "
             f"with {needed} elements in all (a 1-d vector of exactly that length is needed)"
         )
     pointer = 0
     for p in params:
-        n = p.data.size
-        p.data[...] = vec.data[pointer : pointer + n].reshape(p.shape)
+        n = p._array.size
+        p._array[...] = vec._array[pointer : pointer + n].reshape(p.shape)
         p._bump_version()
         pointer += n

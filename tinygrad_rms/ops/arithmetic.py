@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import DEFAULT_FLOAT, promote, scalar_operand, to_array, unbroadcast
+from ..arrays import default_float, promote, scalar_operand, to_array, unbroadcast
 from ..autograd import Function
 from ..autograd.graph import tensor_type
 
@@ -34,6 +34,7 @@ __all__ = [
     "neg",
     "operands",
     "outer",
+    "overwrite",
     "pow",
     "sub",
     "where",
@@ -45,9 +46,9 @@ def operands(input: Any, other: Any) -> tuple[Any, Any]:
     the tensor beside it."""
     tensor = tensor_type.cls
     if not isinstance(other, tensor):
-        other = scalar_operand(input.data.dtype, other)
+        other = scalar_operand(input._array.dtype, other)
     elif not isinstance(input, tensor):
-        input = scalar_operand(other.data.dtype, input)
+        input = scalar_operand(other._array.dtype, input)
     return input, other
 
 
@@ -104,7 +105,7 @@ class Div(Function, arrays=True, name="DivBackward0"):
         shapes = x.shape, y.shape
         x, y = promote(x, y, "div")
         if x.dtype.kind != "f":  # true division of integers gives the default float
-            x, y = x.astype(DEFAULT_FLOAT), y.astype(DEFAULT_FLOAT)
+            x, y = x.astype(default_float()), y.astype(default_float())
         out = x / y
         ctx.shapes = shapes
         ctx.save_for_backward(y, out)
@@ -332,6 +333,30 @@ class Where(Function, arrays=True, name="WhereBackward0"):
         return unbroadcast(g * condition, x_shape), unbroadcast(g * ~condition, y_shape)
 
 
+class Copy(Function, arrays=True, name="CopyBackwards"):
+    """``value`` broadcast to the shape and dtype of ``x``: the recorded form of ``copy_``
+    (``fill_`` and ``zero_`` below).  ``x`` gets a zero gradient, ``value`` all of it."""
+
+    @staticmethod
+    def forward(ctx, x, value):
+        ctx.value_meta = np.shape(value), np.asarray(value).dtype
+        return np.broadcast_to(value, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        shape, dtype = ctx.value_meta
+        return np.zeros_like(g), unbroadcast(g, shape).astype(dtype, copy=False)
+
+
+class Fill(Copy, name="FillBackward2"):
+    """``fill_(value)`` recorded (PyTorch's node for a number; ``FillBackward3`` there for a
+    0-d tensor)."""
+
+
+class Zero(Copy, name="ZeroBackward0"):
+    """``zero_()`` recorded."""
+
+
 class MaskedFill(Function, arrays=True, name="MaskedFillBackward0"):
     """x with ``value`` (a number) where ``mask`` holds; the gradient passes elsewhere."""
 
@@ -464,7 +489,7 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:
     """``input`` with ``value`` (a number, or a 0-d tensor) where the bool ``mask`` holds
     (broadcast together); the gradient of input passes where the mask does not hold."""
     tensor = tensor_type.cls
-    cond = mask.data if isinstance(mask, tensor) else mask
+    cond = mask._array if isinstance(mask, tensor) else mask
     if not isinstance(cond, np.ndarray) or cond.dtype != np.bool_:
         what = f"dtype {cond.dtype}" if isinstance(cond, np.ndarray) else type(mask).__name__
         raise TypeError(f"masked_fill: mask must be a bool Tensor, got {what}")
@@ -518,12 +543,21 @@ def minimum(input: Any, other: Any) -> Any:
 def where(condition: Any, input: Any, other: Any) -> Any:
     """``input`` where ``condition`` holds, else ``other``; each gets the gradient of its picks."""
     tensor = tensor_type.cls
-    cond = np.asarray(condition.data if isinstance(condition, tensor) else condition)
+    cond = np.asarray(condition._array if isinstance(condition, tensor) else condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: the condition must be bool, got dtype {cond.dtype}")
     if not isinstance(input, tensor) and not isinstance(other, tensor):
         input = tensor_type.wrap(to_array(input))
     return Where.apply(*operands(input, other), condition=cond)
+
+
+def overwrite(input: Any, value: Any, op: str) -> Any:
+    """``input`` overwritten by ``value`` (``op``: "copy_", "fill_" or "zero_"), as a graph
+    op: what Tensor's in-place ``copy_``/``fill_``/``zero_`` record in grad mode."""
+    kind = {"copy_": Copy, "fill_": Fill, "zero_": Zero}[op]
+    if not isinstance(value, tensor_type.cls):
+        value = np.asarray(value, dtype=input._array.dtype)
+    return kind.apply(input, value)
 
 
 def _require_tensor(op: str, value: Any) -> None:

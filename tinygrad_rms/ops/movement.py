@@ -33,6 +33,7 @@ __all__ = [
     "repeat",
     "reshape",
     "scatter_add",
+    "setitem",
     "split",
     "squeeze",
     "stack",
@@ -280,6 +281,34 @@ class Select(Index, name="SelectBackward0"):
     """Basic indexing by integers."""
 
 
+class IndexPut(Function, arrays=True, name="IndexPutBackward0"):
+    """``x[index] = value`` as a graph op (the recorded form of ``__setitem__``): a copy
+    of ``x`` with ``value`` written at ``index``.  ``x`` gets the gradient everywhere
+    except there; ``value`` gets what arrives there, summed back to its own shape."""
+
+    @staticmethod
+    def forward(ctx, x, value, index):
+        out = x.copy()
+        out[index] = value
+        ctx.save_for_backward(index)
+        ctx.value_meta = np.shape(value), np.asarray(value).dtype
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        shape, dtype = ctx.value_meta
+        g_value = np.broadcast_to(g[index], np.broadcast_shapes(g[index].shape, shape))
+        g_value = unbroadcast(np.array(g_value), shape).astype(dtype, copy=False)
+        g_x = g.copy()
+        g_x[index] = 0
+        return g_x, g_value, None
+
+
+class CopySlices(IndexPut, name="CopySlices"):
+    """``x[index] = value`` by ints and slices (PyTorch's node name for it)."""
+
+
 class Cat(Function, arrays=True, name="CatBackward0"):
     """Tensors joined along an existing dim; backward splits the gradient into pieces."""
 
@@ -437,7 +466,7 @@ def index_arg(index: Any) -> Any:
     if isinstance(index, tuple):
         return tuple(index_arg(i) for i in index)
     if isinstance(index, tensor_type.cls):
-        return index.data
+        return index._array
     if isinstance(index, list):
         arr = np.asarray(index)
         return arr.astype(np.intp) if arr.size == 0 else arr  # [] is an empty integer index
@@ -458,6 +487,16 @@ def getitem(input: Any, index: Any) -> Any:
     else:
         kind = Index
     return kind.apply(input, idx)
+
+
+def setitem(input: Any, index: Any, value: Any) -> Any:
+    """``input`` with ``value`` written at ``index``, as a new tensor in the graph (Tensor's
+    ``__setitem__`` records it so in grad mode); the node is named as PyTorch's."""
+    idx = index_arg(index)
+    if not isinstance(value, tensor_type.cls):
+        value = np.asarray(value, dtype=input._array.dtype)
+    kind: type[IndexPut] = IndexPut if _is_advanced(idx) else CopySlices
+    return kind.apply(input, value, idx)
 
 
 def _tensor_list(op: str, tensors: Any) -> list[Any]:
@@ -567,7 +606,7 @@ def _require_tensor(op: str, name: str, value: Any) -> None:
 def _index_tensor(op: str, input: Any, dim: int, index: Any) -> tuple[int, np.ndarray]:
     """(dim, index array) checked as PyTorch checks them for gather and scatter_add."""
     _require_tensor(op, "index", index)
-    idx = index.data
+    idx = index._array
     if idx.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got dtype {idx.dtype}")
     if idx.ndim != input.ndim:

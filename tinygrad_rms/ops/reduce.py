@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..arrays import DEFAULT_FLOAT, normalize_dims
+from ..arrays import default_float, normalize_dims
 from ..autograd import Function
 from ..autograd.graph import tensor_type
 
@@ -102,7 +102,7 @@ class Mean(Function, arrays=True, name="MeanBackward1"):
         ctx.count = x.size if axes is None else int(np.prod([x.shape[d] for d in axes]))
         out = np.asarray(x.mean(axis=axes, keepdims=keepdim))
         if x.dtype.kind != "f":  # integers average exactly in float64, then float32
-            out = out.astype(DEFAULT_FLOAT)
+            out = out.astype(default_float())
         return out
 
     @staticmethod
@@ -472,10 +472,10 @@ def min(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
 
 def _arg(input: Any, dim: int | None, keepdim: bool, choose: Any) -> Any:
     if dim is None:
-        return tensor_type.wrap(np.asarray(choose(input.data), dtype=np.int64))
+        return tensor_type.wrap(np.asarray(choose(input._array), dtype=np.int64))
     (d,) = normalize_dims(dim, input.ndim) or (0,)
     axis = d if input.ndim else None
-    return tensor_type.wrap(np.asarray(choose(input.data, axis=axis, keepdims=keepdim), np.int64))
+    return tensor_type.wrap(np.asarray(choose(input._array, axis=axis, keepdims=keepdim), np.int64))
 
 
 def argmax(input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
@@ -613,7 +613,7 @@ def sort(input: Any, dim: int = -1, descending: bool = False, *, stable: bool = 
 def argsort(input: Any, dim: int = -1, descending: bool = False, stable: bool = False) -> Any:
     """The indices that sort ``input`` along ``dim`` (stable; no gradient)."""
     d = _one_dim("argsort", input, dim)
-    order = _order(input.data.reshape(input.shape or (1,)), d, bool(descending))
+    order = _order(input._array.reshape(input.shape or (1,)), d, bool(descending))
     return tensor_type.wrap(order.astype(np.int64, copy=False).reshape(input.shape))
 
 
@@ -633,7 +633,7 @@ def topk(input: Any, k: int, dim: int = -1, largest: bool = True, sorted: bool =
 
 # ---------------------------------------------------------------------- all / any
 def _truth(input: Any, dim: Any, keepdim: bool, test: Any) -> Any:
-    data = input.data
+    data = input._array
     out = np.asarray(test(data, axis=_axes(dim, data.ndim), keepdims=keepdim))
     return tensor_type.wrap(out.astype(np.uint8) if data.dtype == np.uint8 else out)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import DEFAULT_FLOAT, as_float
+from ..arrays import as_float, default_float
 from ..autograd import Function
 from ..autograd.graph import tensor_type
 
@@ -291,7 +291,7 @@ class Clamp(Function, arrays=True, name="ClampBackward1"):
     @staticmethod
     def forward(ctx, x, min, max):
         if x.dtype.kind != "f" and any(isinstance(v, float) for v in (min, max)):
-            x = x.astype(DEFAULT_FLOAT)  # float bounds on an int tensor give floats
+            x = x.astype(default_float())  # float bounds on an int tensor give floats
         keep = np.ones(x.shape, bool)
         if min is not None:
             keep &= x >= min
@@ -432,7 +432,7 @@ def _test(fn: Callable[[np.ndarray], np.ndarray], name: str, doc: str) -> Callab
     """A pointwise test with a bool result and no gradient (``x.isnan()``)."""
 
     def op(input: Any) -> Any:
-        return tensor_type.wrap(np.asarray(fn(input.data)))
+        return tensor_type.wrap(np.asarray(fn(input._array)))
 
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc

@@ -56,7 +56,7 @@ def _decayed_lr(hyperparameters: dict[str, Any], step: int) -> float:
 
 def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     """S at ``initial_accumulator_value``."""
-    return {"step": 0, "sum": np.full_like(p.data, group["initial_accumulator_value"])}
+    return {"step": 0, "sum": np.full_like(p._array, group["initial_accumulator_value"])}
 
 
 def _apply(

@@ -73,7 +73,7 @@ class _Plan(KernelPlan):
 
 def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     """The moments at zero; the amsgrad maximum appears on the first step with amsgrad on."""
-    return {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
+    return {"step": 0, "exp_avg": np.zeros_like(p._array), "exp_avg_sq": np.zeros_like(p._array)}
 
 
 def _apply(

@@ -137,10 +137,10 @@ class Optimizer:
                 raise ValueError(
                     f"can't optimize a non-leaf Tensor (params entry {i}, shape {p.shape})"
                 )
-            if p.data.dtype not in (np.float32, np.float64):
+            if p._array.dtype not in (np.float32, np.float64):
                 raise TypeError(
                     f"can only optimize float32 or float64 Tensors, params entry {i} has dtype "
-                    f"{p.data.dtype}"
+                    f"{p._array.dtype}"
                 )
         ids = {id(p) for p in params}
         if len(ids) != len(params):
@@ -255,10 +255,10 @@ class Optimizer:
                     restored[name] = int(np.asarray(value).item())
                     continue
                 value = np.asarray(value)
-                if value.shape != p.data.shape or value.dtype != p.data.dtype:
+                if value.shape != p._array.shape or value.dtype != p._array.dtype:
                     raise ValueError(
                         f"state '{name}' of parameter {key} has shape {value.shape} and dtype "
-                        f"{value.dtype}; the parameter has {p.data.shape} and {p.data.dtype}"
+                        f"{value.dtype}; the parameter has {p._array.shape} and {p._array.dtype}"
                     )
                 restored[name] = np.array(value, order="C")
             new_state[p] = restored
@@ -297,7 +297,7 @@ class Optimizer:
                 grad = p.grad
                 if grad is None:
                     continue
-                d, g = p.data, grad.data
+                d, g = p._array, grad._array
                 if (
                     g.shape != d.shape
                     or g.dtype != d.dtype

@@ -97,11 +97,11 @@ class _Plan(KernelPlan):
 
 def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     """v at ``initial_accumulator_value``; m and ḡ at zero when their option is on."""
-    state = {"step": 0, "square_avg": np.full_like(p.data, group["initial_accumulator_value"])}
+    state = {"step": 0, "square_avg": np.full_like(p._array, group["initial_accumulator_value"])}
     if group["momentum"] > 0:
-        state["momentum_buffer"] = np.zeros_like(p.data)
+        state["momentum_buffer"] = np.zeros_like(p._array)
     if group["centered"]:
-        state["grad_avg"] = np.zeros_like(p.data)
+        state["grad_avg"] = np.zeros_like(p._array)
     return state
 
 
