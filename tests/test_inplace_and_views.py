@@ -84,6 +84,19 @@ INPLACE = {
         lambda t: t.__setitem__((..., 0), tg.tensor(COLUMN)),
         _np_setitem((..., 0), COLUMN),
     ),
+    "div_": (lambda t: t.div_(tg.tensor(OTHER)), lambda a: a / OTHER),
+    "pow_": (lambda t: t.pow_(2), lambda a: a**2),
+    "clamp_": (lambda t: t.clamp_(-0.5, 0.7), lambda a: np.clip(a, -0.5, 0.7)),
+    "relu_": (lambda t: t.relu_(), lambda a: np.maximum(a, 0)),
+    "exp_": (lambda t: t.exp_(), np.exp),
+    "tanh_": (lambda t: t.tanh_(), np.tanh),
+    "sigmoid_": (lambda t: t.sigmoid_(), lambda a: 1 / (1 + np.exp(-a))),
+    "neg_": (lambda t: t.neg_(), np.negative),
+    "abs_": (lambda t: t.abs_(), np.abs),
+    "masked_fill_": (
+        lambda t: t.masked_fill_(tg.tensor(MASK), 0.25),
+        lambda a: np.where(MASK, 0.25, a),
+    ),
 }
 
 
@@ -95,7 +108,7 @@ def test_inplace_changes_data_and_bumps_version(name, rng) -> None:
     data_before = t.detach().numpy()
     assert t._version == 0
     result = op(t)
-    np.testing.assert_array_equal(t.data, reference(start.copy()))
+    np.testing.assert_allclose(t.data, reference(start.copy()), rtol=1e-15, atol=0)
     assert t._version == 1
     assert t.detach().numpy() is data_before, "in-place ops write into the existing array"
     if result is not None:  # the methods return self, as PyTorch's do
@@ -131,12 +144,12 @@ def test_inplace_on_leaf_requiring_grad_under_no_grad(name, rng) -> None:
     w = grad_leaf(start)
     with tg.no_grad():
         op(w)
-    np.testing.assert_array_equal(w.data, reference(start.copy()))
+    np.testing.assert_allclose(w.data, reference(start.copy()), rtol=1e-15, atol=0)
     assert w._version == 1
     assert w.requires_grad and w.is_leaf and w.grad_fn is None
     # still a usable leaf: the gradient of sum(w²) is 2w at the new values
     (w * w).sum().backward()
-    np.testing.assert_array_equal(w.grad.data, 2 * reference(start.copy()))
+    np.testing.assert_allclose(w.grad.data, 2 * reference(start.copy()), rtol=1e-15, atol=0)
 
 
 # ---------------------------------------------------------------------- recorded in the graph
@@ -158,6 +171,16 @@ RECORDED_NODE = {
     "setitem_mask": "IndexPutBackward0",
     "setitem_array": "IndexPutBackward0",
     "setitem_tensor_value": "CopySlices",
+    "div_": "DivBackward0",
+    "pow_": "PowBackward0",
+    "clamp_": "ClampBackward1",
+    "relu_": "ReluBackward0",
+    "exp_": "ExpBackward0",
+    "tanh_": "TanhBackward0",
+    "sigmoid_": "SigmoidBackward0",
+    "neg_": "NegBackward0",
+    "abs_": "AbsBackward0",
+    "masked_fill_": "MaskedFillBackward0",
 }
 
 
@@ -583,3 +606,57 @@ def test_changes_elsewhere_do_not_stop_backward_but_changes_to_an_input_do() -> 
     x.add_(1)
     with pytest.raises(RuntimeError, match="in-place"):
         loss.backward()
+
+
+@pytest.mark.parametrize("method", ["uniform_", "normal_"])
+def test_random_fills_draw_from_the_generator_in_place(method) -> None:
+    t = tg.zeros(3, 4)
+    memory = t.detach().numpy()
+    args = (-1.0, 2.0) if method == "uniform_" else (0.5, 2.0)
+    assert getattr(t, method)(*args, generator=np.random.default_rng(5)) is t
+    draw = getattr(np.random.default_rng(5), method.rstrip("_"))(*args, size=(3, 4))
+    np.testing.assert_array_equal(t.numpy(), draw.astype(np.float32))
+    assert t.detach().numpy() is memory and t._version == 1
+    w = grad_leaf(np.zeros(3))
+    with pytest.raises(RuntimeError, match="leaf"):
+        getattr(w, method)()
+    with tg.no_grad():
+        getattr(w, method)()
+    assert w.is_leaf and np.all(w.detach().numpy() != 0)
+
+
+def test_random_fills_refuse_bad_ranges() -> None:
+    t = tg.zeros(2)
+    with pytest.raises(RuntimeError, match=r"from=2\.0 > to=1\.0"):
+        t.uniform_(2.0, 1.0)
+    with pytest.raises(RuntimeError, match="std -1"):
+        t.normal_(0.0, -1.0)
+    np.testing.assert_array_equal(t.numpy(), [0.0, 0.0])
+
+
+def test_recorded_node_names_are_live_pytorchs(rng) -> None:
+    torch = pytest.importorskip("torch")
+    calls = {
+        "zero_": (),
+        "fill_": (2.5,),
+        "add_": (1.5,),
+        "sub_": (0.5,),
+        "mul_": (-3.0,),
+        "div_": (2.0,),
+        "pow_": (2,),
+        "clamp_": (-0.5, 0.7),
+        "relu_": (),
+        "exp_": (),
+        "tanh_": (),
+        "sigmoid_": (),
+        "neg_": (),
+        "abs_": (),
+    }
+    start = rng.standard_normal((3, 4))
+    for method, args in calls.items():
+        names = []
+        for lib in (tg, torch):
+            h = lib.tensor(start, dtype=lib.float64, requires_grad=True) * 2
+            getattr(h, method)(*args)
+            names.append(h.grad_fn.name())
+        assert names[0] == names[1], method

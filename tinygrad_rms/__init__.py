@@ -161,6 +161,7 @@ def numel(input: Tensor) -> int:
     """The number of elements of ``input``."""
     return input.numel()
 
+
 __version__ = "0.1.0"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["generator", "manual_seed"]
+__all__ = ["generator", "manual_seed", "numpy_generator"]
 
 _generator = np.random.default_rng()
 
@@ -25,3 +25,15 @@ def manual_seed(seed: int) -> np.random.Generator:
 def generator() -> np.random.Generator:
     """The current generator (replaced, not mutated, by ``manual_seed``)."""
     return _generator
+
+
+def numpy_generator(generator: object = None) -> np.random.Generator:
+    """What a ``generator=`` argument draws from: the numpy Generator given, or the
+    library's own when None."""
+    if generator is None:
+        return _generator
+    if not isinstance(generator, np.random.Generator):
+        raise TypeError(
+            f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}"
+        )
+    return generator

@@ -44,6 +44,7 @@ from .device import device as Device
 from .ops import arithmetic, movement, reduce, unary
 from .ops import nn as nn_ops
 from .ops.reduce import MinMax
+from .random import numpy_generator
 
 __all__ = [
     "MinMax",
@@ -539,6 +540,85 @@ class Tensor:
 
     # `x -= y` updates x in place (never rebinds the name to a new tensor), as in PyTorch
     __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def _apply_(self, op: str, result: Callable[[], Tensor], operand: Any = None) -> Tensor:
+        """The in-place form of an out-of-place op: ``self ← result()``, recorded in the
+        graph in grad mode (see ``_records``), else written into this tensor's memory."""
+        if self._records(op, operand):
+            return self._become(op, result())
+        return self._inplace(op, result()._array)
+
+    def pow_(self, exponent: ArrayLike) -> Tensor:
+        """self **= exponent in place."""
+        return self._apply_("pow_", lambda: arithmetic.pow(self, exponent), exponent)
+
+    __ipow__ = pow_
+
+    def masked_fill_(self, mask: ArrayLike, value: float) -> Tensor:
+        """``value`` where ``mask`` holds, in place."""
+        return self._apply_("masked_fill_", lambda: arithmetic.masked_fill(self, mask, value))
+
+    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+        """Limit to [min, max] in place."""
+        return self._apply_("clamp_", lambda: unary.clamp(self, min, max))
+
+    clip_ = clamp_
+
+    def exp_(self) -> Tensor:
+        """eˣ in place."""
+        return self._apply_("exp_", lambda: unary.exp(self))
+
+    def log_(self) -> Tensor:
+        """log x in place."""
+        return self._apply_("log_", lambda: unary.log(self))
+
+    def sqrt_(self) -> Tensor:
+        """√x in place."""
+        return self._apply_("sqrt_", lambda: unary.sqrt(self))
+
+    def abs_(self) -> Tensor:
+        """|x| in place."""
+        return self._apply_("abs_", lambda: unary.abs(self))
+
+    def neg_(self) -> Tensor:
+        """−x in place."""
+        return self._apply_("neg_", lambda: arithmetic.neg(self))
+
+    def relu_(self) -> Tensor:
+        """max(x, 0) in place."""
+        return self._apply_("relu_", lambda: unary.relu(self))
+
+    def tanh_(self) -> Tensor:
+        """tanh x in place."""
+        return self._apply_("tanh_", lambda: unary.tanh(self))
+
+    def sigmoid_(self) -> Tensor:
+        """σ(x) in place."""
+        return self._apply_("sigmoid_", lambda: unary.sigmoid(self))
+
+    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples from U(from, to) (the library's generator, or the
+        numpy ``generator`` given; not PyTorch's numbers)."""
+        if not from_ <= to:
+            raise RuntimeError(
+                f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}"
+            )
+        return self._random_fill_(
+            "uniform_", numpy_generator(generator).uniform(from_, to, self.shape)
+        )
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+        """Fill in place with samples from N(mean, std²) (as ``uniform_``)."""
+        if not std >= 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        return self._random_fill_(
+            "normal_", numpy_generator(generator).normal(mean, std, self.shape)
+        )
+
+    def _random_fill_(self, op: str, values: np.ndarray) -> Tensor:
+        if self._records(op):
+            return self._become(op, arithmetic.overwrite(self, values, "fill_"))
+        return self._inplace(op, values.astype(self._array.dtype, copy=False))
 
     def __setitem__(self, index: Any, value: ArrayLike) -> None:
         if self._records("__setitem__", value):

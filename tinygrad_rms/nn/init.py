@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
-from ..random import generator as default_generator
+from ..random import numpy_generator
 from ..tensor import Tensor
 
 __all__ = [
@@ -50,16 +50,6 @@ def _tensor(name: str, tensor: Any) -> Tensor:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(tensor).__name__}")
     return tensor
-
-
-def _rng(generator: Any) -> np.random.Generator:
-    if generator is None:
-        return default_generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(
-            f"generator must be a numpy.random.Generator or None, got {type(generator).__name__}"
-        )
-    return generator
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
@@ -116,21 +106,13 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
 @no_grad()
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Any = None) -> Tensor:
     """Fill ``tensor`` in place with samples from U(a, b)."""
-    _tensor("uniform_", tensor)
-    if not a <= b:
-        raise RuntimeError(
-            f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}"
-        )
-    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
+    return _tensor("uniform_", tensor).uniform_(a, b, generator=generator)
 
 
 @no_grad()
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Any = None) -> Tensor:
     """Fill ``tensor`` in place with samples from N(mean, std²)."""
-    _tensor("normal_", tensor)
-    if not std >= 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
+    return _tensor("normal_", tensor).normal_(mean, std, generator=generator)
 
 
 @no_grad()
@@ -163,7 +145,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Any = None) ->
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    return _fill(tensor, _rng(generator).uniform(-a, a, size=tensor.shape))
+    return tensor.uniform_(-a, a, generator=generator)
 
 
 @no_grad()
@@ -171,7 +153,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Any = None) -> 
     """Glorot/Xavier normal: N(0, std²) with std = gain·√(2/(fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return _fill(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+    return tensor.normal_(0.0, std, generator=generator)
 
 
 def _kaiming_std(tensor: Tensor, a: float, mode: str, nonlinearity: str) -> float | None:
@@ -197,7 +179,7 @@ def kaiming_uniform_(
     if std is None:
         return tensor
     bound = math.sqrt(3.0) * std
-    return _fill(tensor, _rng(generator).uniform(-bound, bound, size=tensor.shape))
+    return tensor.uniform_(-bound, bound, generator=generator)
 
 
 @no_grad()
@@ -212,7 +194,7 @@ def kaiming_normal_(
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
         return tensor
-    return _fill(tensor, _rng(generator).normal(0.0, std, size=tensor.shape))
+    return tensor.normal_(0.0, std, generator=generator)
 
 
 @no_grad()
@@ -226,7 +208,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
         return tensor
     rows = tensor.shape[0]
     cols = tensor._array.size // rows
-    flattened = _rng(generator).standard_normal((rows, cols))
+    flattened = numpy_generator(generator).standard_normal((rows, cols))
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)
