@@ -397,3 +397,60 @@ def test_set_default_dtype_against_live_pytorch(float64_default):
             np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     finally:
         torch.set_default_dtype(previous)
+
+
+# ---------------------------------------------------------------------- masks and inference
+def test_masks_combine_with_bitwise_operators():
+    a = np.array([True, False, True, False])
+    b = np.array([True, True, False, False])
+    ta, tb = tg.tensor(a), tg.tensor(b)
+    for ours, expected in [
+        (ta & tb, a & b),
+        (ta | tb, a | b),
+        (ta ^ tb, a ^ b),
+        (~ta, ~a),
+        (True & tb, True & b),
+        (ta.logical_not(), ~a),
+        (tg.tensor([0.0, 2.0, 3.0]).logical_and(tg.tensor([1.0, 0.0, 5.0])), [False, False, True]),
+        (tg.tensor([0, 0, 3]).logical_or(tg.tensor([0, 1, 0])), [False, True, True]),
+    ]:
+        assert ours.dtype == np.bool_
+        np.testing.assert_array_equal(ours.numpy(), expected)
+    np.testing.assert_array_equal((tg.tensor([6, 5]) & 3).numpy(), [2, 1])
+    np.testing.assert_array_equal((~tg.tensor([0, 5])).numpy(), [-1, -6])
+    with pytest.raises(RuntimeError, match="bitwise_and: only bool and integer tensors"):
+        tg.ones(2) & tg.ones(2)
+    with pytest.raises(RuntimeError, match="float32"):
+        ~tg.ones(2)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_masks_against_live_pytorch():
+    import torch
+
+    x = np.array([[-1.0, 2.0, 0.5], [3.0, -0.5, 0.0]])
+    results = []
+    for lib in (tg, torch):
+        t = lib.tensor(x)
+        mask = ((t > 0) & (t < 2.5)) | ~(t != 0)
+        results.append([mask.numpy(), (t * mask).numpy(), (mask ^ (t < 0)).numpy()])
+    for ours, theirs in zip(*results, strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_inference_mode_records_nothing():
+    w = tg.ones(2, requires_grad=True)
+    with tg.inference_mode():
+        assert not (w * 2).requires_grad
+    with tg.inference_mode(False):
+        assert (w * 2).requires_grad
+
+    @tg.inference_mode()
+    def called():
+        return (w * 2).requires_grad
+
+    @tg.inference_mode
+    def bare():
+        return (w * 2).requires_grad
+
+    assert not called() and not bare() and tg.is_grad_enabled()

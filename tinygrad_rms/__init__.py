@@ -29,7 +29,7 @@ import numpy as np
 
 from . import backends, cuda
 from .arrays import default_float, set_default_float
-from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .creation import (
     arange,
     as_tensor,
@@ -230,6 +230,7 @@ __all__ = [
     "full_like",
     "gather",
     "get_default_dtype",
+    "inference_mode",
     "int",
     "int8",
     "int16",

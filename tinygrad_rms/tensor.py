@@ -728,6 +728,44 @@ class Tensor:
         """self != other elementwise (broadcasting): a bool tensor, no gradient."""
         return self._compare(other, np.not_equal)
 
+    # bitwise and logical: bool and integer tensors (masks), no graph
+    def _bitwise(self, other: Any, fn: Callable[[Any, Any], Any]) -> Tensor:
+        x, y = self._array, self._operand(other)
+        if x.dtype.kind == "f" or y.dtype.kind == "f":
+            raise RuntimeError(
+                f"{fn.__name__}: only bool and integer tensors, got {x.dtype} and {y.dtype}"
+            )
+        return Tensor._wrap(np.asarray(fn(x, y)))
+
+    def __and__(self, other: ArrayLike) -> Tensor:
+        return self._bitwise(other, np.bitwise_and)
+
+    def __or__(self, other: ArrayLike) -> Tensor:
+        return self._bitwise(other, np.bitwise_or)
+
+    def __xor__(self, other: ArrayLike) -> Tensor:
+        return self._bitwise(other, np.bitwise_xor)
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def __invert__(self) -> Tensor:
+        """``~mask``: logical not of a bool tensor, bitwise not of an integer one."""
+        if self._array.dtype.kind == "f":
+            raise RuntimeError(f"bitwise_not: only bool and integer tensors, got {self.dtype}")
+        return Tensor._wrap(np.asarray(np.invert(self._array)))
+
+    def logical_not(self) -> Tensor:
+        """``x == 0`` elementwise, for any dtype: a bool tensor."""
+        return Tensor._wrap(np.asarray(np.logical_not(self._array)))
+
+    def logical_and(self, other: ArrayLike) -> Tensor:
+        """Both nonzero, elementwise (any dtypes): a bool tensor."""
+        return self._compare(other, np.logical_and)
+
+    def logical_or(self, other: ArrayLike) -> Tensor:
+        """Either nonzero, elementwise (any dtypes): a bool tensor."""
+        return self._compare(other, np.logical_or)
+
     def lt(self, other: ArrayLike) -> Tensor:
         """self < other elementwise (broadcasting): a bool tensor, no gradient."""
         return self._compare(other, np.less)

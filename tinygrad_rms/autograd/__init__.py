@@ -14,7 +14,7 @@ arrays as Tensors only at its edges (``.grad``, hooks, results of ``grad``) with
 class ``tensor.py`` hands it (``graph.use_tensor_type``).
 
 Public API as PyTorch's ``torch.autograd``: ``Function``, ``backward``, ``grad``,
-``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``,
+``no_grad``, ``inference_mode``, ``enable_grad``, ``set_grad_enabled``, ``is_grad_enabled``,
 ``detect_anomaly``, ``gradcheck``, ``graph.Node``.
 """
 
@@ -30,7 +30,7 @@ from .anomaly import detect_anomaly
 from .engine import backward as _backward_walk
 from .engine import grad as _grad_walk
 from .function import Function, FunctionCtx
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 from .graph import tensor_type
 
@@ -45,6 +45,7 @@ __all__ = [
     "grad",
     "gradcheck",
     "graph",
+    "inference_mode",
     "is_grad_enabled",
     "no_grad",
     "set_grad_enabled",

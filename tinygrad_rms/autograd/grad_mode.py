@@ -11,7 +11,14 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["enable_grad", "is_grad_enabled", "mode", "no_grad", "set_grad_enabled"]
+__all__ = [
+    "enable_grad",
+    "inference_mode",
+    "is_grad_enabled",
+    "mode",
+    "no_grad",
+    "set_grad_enabled",
+]
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -118,3 +125,16 @@ class enable_grad(set_grad_enabled):
 
     def __init__(self, fn: Callable[..., Any] | None = None) -> None:
         super().__init__(True)
+
+
+class inference_mode(set_grad_enabled):
+    """``with inference_mode():`` (or ``@inference_mode()``): here the same as ``no_grad``;
+    ``inference_mode(False)`` records as usual.  PyTorch also marks the tensors made inside
+    as "inference tensors" that may never join a graph later; this library does not."""
+
+    def __new__(cls, mode: Any = True) -> Any:
+        self = super().__new__(cls)
+        return set_grad_enabled(False)(mode) if callable(mode) else self
+
+    def __init__(self, mode: Any = True) -> None:
+        super().__init__(not mode)
