@@ -454,3 +454,32 @@ def test_inference_mode_records_nothing():
         return (w * 2).requires_grad
 
     assert not called() and not bare() and tg.is_grad_enabled()
+
+
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        ("tinygrad_rms.nn", "Conv2d"),
+        ("tinygrad_rms.nn.functional", "conv2d"),
+        ("tinygrad_rms.nn.init", "trunc_normal_"),
+        ("tinygrad_rms.nn.utils", "spectral_norm"),
+        ("tinygrad_rms.optim", "LBFGS"),
+        ("tinygrad_rms.optim.lr_scheduler", "OneCycleLR"),
+        ("tinygrad_rms.utils.data", "DistributedSampler"),
+        ("tinygrad_rms.autograd", "functional"),
+    ],
+)
+def test_every_module_points_a_missing_name_to_the_porting_notes(where, name):
+    module = importlib.import_module(where)
+    with pytest.raises(AttributeError, match=rf"{name}'.*porting-from-pytorch\.md"):
+        getattr(module, name)
+
+
+def test_a_missing_tensor_method_points_to_the_porting_notes():
+    t = tg.ones(2)
+    with pytest.raises(AttributeError, match=r"'tril'.*porting-from-pytorch\.md"):
+        t.tril()
+    with pytest.raises(AttributeError) as info:
+        t._no_such_slot  # noqa: B018
+    assert "porting" not in str(info.value)  # private names get the plain message
+    assert not hasattr(t, "__array_interface__")

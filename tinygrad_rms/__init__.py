@@ -123,6 +123,7 @@ from .ops.unary import (
     sqrt,
     tanh,
 )
+from .porting import not_covered
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, cat, float32, float64, int32, int64, maximum, minimum, stack, where
@@ -176,10 +177,7 @@ def __getattr__(name: str) -> object:
         from .utils.data import Generator
 
         return Generator
-    raise AttributeError(
-        f"module {__name__!r} has no attribute {name!r}: tinygrad_rms covers a subset of "
-        "PyTorch, and this name is not in it (docs/porting-from-pytorch.md lists what is)"
-    )
+    raise not_covered(f"module {__name__!r}", name)
 
 
 __all__ = [

@@ -44,6 +44,7 @@ from .device import device as Device
 from .ops import arithmetic, movement, reduce, unary
 from .ops import nn as nn_ops
 from .ops.reduce import MinMax
+from .porting import not_covered
 from .random import numpy_generator
 
 __all__ = [
@@ -69,6 +70,17 @@ _NON_LEAF_GRAD_WARNING = (
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead."
 )
+
+
+def _inplace_form(name: str, op: Callable[[Any], Any]) -> Callable[[Tensor], Tensor]:
+    """The in-place method ``name`` (e.g. ``exp_``) of the one-tensor op ``op``."""
+
+    def method(self: Tensor) -> Tensor:
+        return self._apply_(name, lambda: op(self))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"``{name[:-1]}`` in place: ``x.{name}()`` is ``x ← {name[:-1]}(x)``."
+    return method
 
 
 class Tensor:
@@ -112,6 +124,10 @@ class Tensor:
         self.name: str | None = None
         if requires_grad:
             self.requires_grad_(True)
+
+    def __getattr__(self, name: str) -> Any:
+        """Only reached for a name the class lacks: say so, and where to look."""
+        raise not_covered("'Tensor' object", name)
 
     @staticmethod
     def _wrap(data: np.ndarray) -> Tensor:
@@ -564,37 +580,15 @@ class Tensor:
 
     clip_ = clamp_
 
-    def exp_(self) -> Tensor:
-        """eˣ in place."""
-        return self._apply_("exp_", lambda: unary.exp(self))
-
-    def log_(self) -> Tensor:
-        """log x in place."""
-        return self._apply_("log_", lambda: unary.log(self))
-
-    def sqrt_(self) -> Tensor:
-        """√x in place."""
-        return self._apply_("sqrt_", lambda: unary.sqrt(self))
-
-    def abs_(self) -> Tensor:
-        """|x| in place."""
-        return self._apply_("abs_", lambda: unary.abs(self))
-
-    def neg_(self) -> Tensor:
-        """−x in place."""
-        return self._apply_("neg_", lambda: arithmetic.neg(self))
-
-    def relu_(self) -> Tensor:
-        """max(x, 0) in place."""
-        return self._apply_("relu_", lambda: unary.relu(self))
-
-    def tanh_(self) -> Tensor:
-        """tanh x in place."""
-        return self._apply_("tanh_", lambda: unary.tanh(self))
-
-    def sigmoid_(self) -> Tensor:
-        """σ(x) in place."""
-        return self._apply_("sigmoid_", lambda: unary.sigmoid(self))
+    # the in-place forms of one-tensor ops: x.exp_() is x ← exp(x), recorded as exp is
+    exp_ = _inplace_form("exp_", unary.exp)
+    log_ = _inplace_form("log_", unary.log)
+    sqrt_ = _inplace_form("sqrt_", unary.sqrt)
+    abs_ = _inplace_form("abs_", unary.abs)
+    neg_ = _inplace_form("neg_", arithmetic.neg)
+    relu_ = _inplace_form("relu_", unary.relu)
+    tanh_ = _inplace_form("tanh_", unary.tanh)
+    sigmoid_ = _inplace_form("sigmoid_", unary.sigmoid)
 
     def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
         """Fill in place with samples from U(from, to) (the library's generator, or the

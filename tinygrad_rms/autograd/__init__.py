@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..porting import not_covered
 from . import graph
 from .anomaly import detect_anomaly
 from .engine import backward as _backward_walk
@@ -186,3 +187,8 @@ class Variable(metaclass=_VariableType):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
         out = data.detach()
         return out.requires_grad_(True) if requires_grad else out
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

@@ -18,6 +18,7 @@ utils.py       clip_grad_norm_, clip_grad_value_, parameters_to_vector,
                vector_to_parameters
 """
 
+from ..porting import not_covered
 from . import functional, init, utils
 from .activation import (
     ELU,
@@ -84,3 +85,8 @@ __all__ = [
     "init",
     "utils",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

@@ -15,6 +15,7 @@ from ..arrays import scalar_operand
 from ..ops import arithmetic, movement
 from ..ops import nn as ops
 from ..ops.unary import relu, sigmoid, tanh
+from ..porting import not_covered
 from ..random import generator
 from ..tensor import Tensor
 
@@ -551,3 +552,8 @@ def kl_div(
     else:
         op = _KL_OPS[reduction]
     return op.apply(*operands, reduction, log_target=bool(log_target))
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

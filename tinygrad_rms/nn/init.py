@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import no_grad
+from ..porting import not_covered
 from ..random import numpy_generator
 from ..tensor import Tensor
 
@@ -221,3 +222,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
 def fan_in_bound(fan_in: int) -> float:
     """1/√fan_in: PyTorch's Linear bound (kaiming_uniform with a=√5 reduces to it)."""
     return 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

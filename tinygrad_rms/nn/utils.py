@@ -22,6 +22,7 @@ import numpy as np
 from ..arrays import default_float
 from ..autograd import no_grad
 from ..ops import movement
+from ..porting import not_covered
 from ..tensor import Tensor
 
 __all__ = [
@@ -165,3 +166,8 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         p._array[...] = vec._array[pointer : pointer + n].reshape(p.shape)
         p._bump_version()
         pointer += n
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

@@ -12,6 +12,7 @@ fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded 
     AdamW      Adam with decoupled weight decay
 """
 
+from ..porting import not_covered
 from . import lr_scheduler
 from ._plan import set_parallel_threshold
 from .adagrad import Adagrad, adagrad
@@ -34,3 +35,8 @@ __all__ = [
     "set_parallel_threshold",
     "sgd",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

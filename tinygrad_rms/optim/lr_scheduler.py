@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..porting import not_covered
 from .optimizer import Optimizer
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
@@ -152,3 +153,8 @@ class LambdaLR(LRScheduler):
             base * fn(self.last_epoch)
             for base, fn in zip(self.base_lrs, self.lr_lambdas, strict=True)
         ]
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

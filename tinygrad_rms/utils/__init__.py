@@ -4,6 +4,12 @@
 ``import tinygrad_rms.utils`` as it does after ``import torch``.
 """
 
+from ..porting import not_covered
 from . import data
 
 __all__ = ["data"]
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)

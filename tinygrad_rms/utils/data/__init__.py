@@ -13,6 +13,7 @@ Shuffling draws from ``generator=`` when given, else from the library's generato
 ``tinygrad_rms.manual_seed(s)`` makes orders and splits reproducible.
 """
 
+from ...porting import not_covered
 from ._collate import default_collate, default_convert
 from ._generator import Generator
 from .dataloader import DataLoader, get_worker_info
@@ -54,3 +55,8 @@ __all__ = [
     "get_worker_info",
     "random_split",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A PyTorch name this module lacks: an error that says so (see ``porting.py``)."""
+    raise not_covered(f"module {__name__!r}", name)
