@@ -1215,3 +1215,96 @@ def test_size_prints_as_torch_size():
     for shape in ((2, 3), (), (5,)):
         assert repr(tg.zeros(shape).size()) == repr(torch.zeros(shape).size())
         assert str(tg.zeros(shape).size()[1:]) == str(torch.zeros(shape).size()[1:])
+
+
+# ---------------------------------------------------------------------- % // triangles one_hot
+def test_remainder_and_floor_divide_follow_python_signs(rng):
+    a = 3.0 * rng.standard_normal((3, 4))
+    for divisor in (1.3, -0.9):
+        np.testing.assert_allclose((tg.tensor(a) % divisor).numpy(), np.remainder(a, divisor))
+        np.testing.assert_array_equal(
+            (tg.tensor(a) // divisor).numpy(), np.floor_divide(a, divisor)
+        )
+    ints = np.array([7, -7, 5, -5])
+    np.testing.assert_array_equal((tg.tensor(ints) % 3).numpy(), ints % 3)
+    np.testing.assert_array_equal((tg.tensor(ints) // 2).numpy(), ints // 2)
+    np.testing.assert_array_equal((10 % tg.tensor([3, 4])).numpy(), [1, 2])
+    np.testing.assert_array_equal((10 // tg.tensor([3, 4])).numpy(), [3, 2])
+    assert (tg.tensor(ints) // 2).dtype == np.int64
+    assert tg.tensor([5]) // tg.tensor([2.0]) == 2.0  # promoted, as PyTorch's floor_divide
+
+
+def test_remainder_gradient_against_central_differences(rng):
+    # values away from the jumps at multiples of the divisor
+    a = np.array([[0.3, 1.9, -2.2], [4.1, -0.4, 2.9]])
+    b = np.array([1.1, 0.7, 1.6])
+    check_grads(lambda x, y: x % y, a, b)
+    check_grads(lambda x: x % 1.3, a)
+    assert (leaf(a) % 1.3).grad_fn.name() == "RemainderBackward0"
+    assert (leaf(a) % leaf(b)).grad_fn.name() == "RemainderBackward1"
+
+
+def test_floor_divide_has_no_gradient():
+    out = leaf([[3.5, -1.5]]) // 2
+    assert not out.requires_grad and out.grad_fn is None
+
+
+@pytest.mark.parametrize("diagonal", [-1, 0, 2])
+def test_tril_triu_forward_and_backward(diagonal, rng):
+    a = rng.standard_normal((2, 3, 4))
+    np.testing.assert_array_equal(tg.tensor(a).tril(diagonal).numpy(), np.tril(a, diagonal))
+    np.testing.assert_array_equal(tg.triu(tg.tensor(a), diagonal).numpy(), np.triu(a, diagonal))
+    check_grads(lambda t: t.tril(diagonal) * t, a)
+    check_grads(lambda t: t.triu(diagonal=diagonal).exp(), a)
+
+
+def test_tril_triu_refuse_vectors_and_non_int_diagonals():
+    with pytest.raises(RuntimeError, match=r"at least 2 dimensions, got \(3,\)"):
+        tg.ones(3).tril()
+    with pytest.raises(TypeError, match="diagonal must be an int, got float"):
+        tg.ones(2, 2).triu(0.5)
+
+
+def test_square_allclose_equal(rng):
+    a = rng.standard_normal((2, 3))
+    np.testing.assert_array_equal(tg.square(tg.tensor(a)).numpy(), a**2)
+    check_grads(lambda t: t.square(), a)
+    x = tg.tensor(a)
+    assert tg.allclose(x, x + 1e-9) and not tg.allclose(x, x + 1e-3)
+    assert x.allclose(tg.tensor([np.nan]), equal_nan=True) is False
+    assert tg.equal(x, tg.tensor(a.copy())) and not tg.equal(x, x[:1])
+
+
+def test_one_hot_as_pytorch():
+    import tinygrad_rms.nn.functional as F
+
+    out = F.one_hot(tg.tensor([[0, 2], [1, 1]]))
+    assert out.dtype == np.int64 and out.shape == (2, 2, 3)
+    np.testing.assert_array_equal(out.numpy(), np.eye(3, dtype=np.int64)[[[0, 2], [1, 1]]])
+    assert F.one_hot(tg.tensor([1]), num_classes=4).tolist() == [[0, 1, 0, 0]]
+    with pytest.raises(RuntimeError, match="index tensor of dtype int64, got float32"):
+        F.one_hot(tg.tensor([0.0, 1.0]))
+    with pytest.raises(RuntimeError, match="smaller than num_classes=3, got 5"):
+        F.one_hot(tg.tensor([0, 5]), 3)
+    with pytest.raises(RuntimeError, match="non-negative, got -1"):
+        F.one_hot(tg.tensor([-1, 0]))
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_one_hot_floor_divide_and_equal_against_live_pytorch(rng):
+    import torch
+    import torch.nn.functional as TF
+
+    import tinygrad_rms.nn.functional as F
+
+    labels = rng.integers(0, 5, size=(3, 4))
+    np.testing.assert_array_equal(
+        F.one_hot(tg.tensor(labels)).numpy(), TF.one_hot(torch.tensor(labels)).numpy()
+    )
+    a = 3.0 * rng.standard_normal((3, 4))
+    for lib_a, lib_b in [(tg.tensor(a), torch.tensor(a))]:
+        np.testing.assert_array_equal((lib_a // 0.7).numpy(), (lib_b // 0.7).numpy())
+        np.testing.assert_array_equal((lib_a % -0.7).numpy(), (lib_b % -0.7).numpy())
+    assert tg.allclose(tg.tensor(a), tg.tensor(a * (1 + 1e-6))) == torch.allclose(
+        torch.tensor(a), torch.tensor(a * (1 + 1e-6))
+    )

@@ -60,6 +60,7 @@ from .ops.arithmetic import (
     bmm,
     div,
     dot,
+    floor_divide,
     masked_fill,
     matmul,
     mm,
@@ -67,6 +68,7 @@ from .ops.arithmetic import (
     neg,
     outer,
     pow,
+    remainder,
     sub,
 )
 from .ops.movement import (
@@ -81,6 +83,8 @@ from .ops.movement import (
     split,
     squeeze,
     transpose,
+    tril,
+    triu,
     unsqueeze,
 )
 from .ops.reduce import (
@@ -153,6 +157,23 @@ def set_default_dtype(d: Any) -> None:
     set_default_float(d)
 
 
+def square(input: Tensor) -> Tensor:
+    """input², as ``input.square()``."""
+    return input.square()
+
+
+def allclose(
+    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+) -> bool:
+    """Whether |input − other| ≤ atol + rtol·|other| everywhere, as ``input.allclose``."""
+    return input.allclose(other, rtol, atol, equal_nan)
+
+
+def equal(input: Tensor, other: Tensor) -> bool:
+    """Whether both have the same shape and values, as ``input.equal(other)``."""
+    return input.equal(other)
+
+
 def is_tensor(obj: object) -> bool:
     """Whether ``obj`` is a Tensor (as ``isinstance(obj, Tensor)``)."""
     return isinstance(obj, Tensor)
@@ -192,6 +213,7 @@ __all__ = [
     "abs",
     "add",
     "all",
+    "allclose",
     "any",
     "arange",
     "argmax",
@@ -215,6 +237,7 @@ __all__ = [
     "empty",
     "empty_like",
     "enable_grad",
+    "equal",
     "exp",
     "expm1",
     "eye",
@@ -223,6 +246,7 @@ __all__ = [
     "float32",
     "float64",
     "floor",
+    "floor_divide",
     "from_numpy",
     "full",
     "full_like",
@@ -273,6 +297,7 @@ __all__ = [
     "randn_like",
     "randperm",
     "relu",
+    "remainder",
     "repeat",
     "reshape",
     "round",
@@ -287,6 +312,7 @@ __all__ = [
     "sort",
     "split",
     "sqrt",
+    "square",
     "squeeze",
     "stack",
     "std",
@@ -296,6 +322,8 @@ __all__ = [
     "tensor",
     "topk",
     "transpose",
+    "tril",
+    "triu",
     "uint8",
     "unsqueeze",
     "var",

@@ -659,6 +659,8 @@ class Tensor:
     __sub__ = sub = arithmetic.sub
     __mul__ = mul = arithmetic.mul
     __truediv__ = div = arithmetic.div
+    __mod__ = remainder = arithmetic.remainder
+    __floordiv__ = floor_divide = arithmetic.floor_divide
     __pow__ = pow = arithmetic.pow
     __neg__ = neg = arithmetic.neg
     __matmul__ = matmul = arithmetic.matmul
@@ -670,6 +672,20 @@ class Tensor:
     minimum = arithmetic.minimum
     masked_fill = arithmetic.masked_fill
 
+    def square(self) -> Tensor:
+        """x², recorded as ``x ** 2`` (PyTorch's node too)."""
+        return arithmetic.pow(self, 2)
+
+    def allclose(
+        self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
+    ) -> bool:
+        """Whether |self − other| ≤ atol + rtol·|other| everywhere (broadcasting)."""
+        return bool(np.allclose(self._array, other._array, rtol, atol, equal_nan))
+
+    def equal(self, other: Tensor) -> bool:
+        """Whether ``other`` has this shape and these values."""
+        return self.shape == other.shape and bool(np.array_equal(self._array, other._array))
+
     def __radd__(self, other: ArrayLike) -> Tensor:
         return arithmetic.add(self, other)  # x + y == y + x, as PyTorch records it
 
@@ -678,6 +694,12 @@ class Tensor:
 
     def __rmul__(self, other: ArrayLike) -> Tensor:
         return arithmetic.mul(self, other)
+
+    def __rmod__(self, other: ArrayLike) -> Tensor:
+        return arithmetic.remainder(other, self)
+
+    def __rfloordiv__(self, other: ArrayLike) -> Tensor:
+        return arithmetic.floor_divide(other, self)
 
     def __rtruediv__(self, other: ArrayLike) -> Tensor:
         return arithmetic.div(other, self)
@@ -824,6 +846,8 @@ class Tensor:
     unsqueeze = movement.unsqueeze
     transpose = movement.transpose
     t = movement.t
+    tril = movement.tril
+    triu = movement.triu
     permute = movement.permute
     expand = movement.expand
     expand_as = movement.expand_as

@@ -35,6 +35,7 @@ __all__ = [
     "log_softmax",
     "mse_loss",
     "nll_loss",
+    "one_hot",
     "relu",
     "sigmoid",
     "silu",
@@ -88,6 +89,27 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return input * 0.0
     keep = generator().random(input.shape) >= p
     return arithmetic.mul(input, (keep / (1.0 - p)).astype(input.dtype))
+
+
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
+    """Class indices (int64, any shape) as one-hot rows: shape ``(*tensor.shape,
+    num_classes)``, int64; ``num_classes=-1`` takes the largest index + 1."""
+    if not isinstance(tensor, Tensor) or tensor._array.dtype != np.int64:
+        what = tensor._array.dtype if isinstance(tensor, Tensor) else type(tensor).__name__
+        raise RuntimeError(f"one_hot is only applicable to index tensor of dtype int64, got {what}")
+    idx = tensor._array
+    if idx.size and idx.min() < 0:
+        raise RuntimeError(f"one_hot: class values must be non-negative, got {int(idx.min())}")
+    if num_classes == -1:
+        if idx.size == 0:
+            raise RuntimeError("one_hot: can not infer total number of classes from empty tensor")
+        num_classes = int(idx.max()) + 1
+    elif idx.size and idx.max() >= num_classes:
+        raise RuntimeError(
+            f"one_hot: class values must be smaller than num_classes={num_classes}, "
+            f"got {int(idx.max())}"
+        )
+    return Tensor._wrap(np.eye(num_classes, dtype=np.int64)[idx])
 
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:

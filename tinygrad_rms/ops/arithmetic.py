@@ -25,6 +25,7 @@ __all__ = [
     "bmm",
     "div",
     "dot",
+    "floor_divide",
     "masked_fill",
     "matmul",
     "maximum",
@@ -36,6 +37,7 @@ __all__ = [
     "outer",
     "overwrite",
     "pow",
+    "remainder",
     "sub",
     "where",
 ]
@@ -139,6 +141,28 @@ def _pow_operands(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     if x.dtype.kind == "b" and y.dtype.kind == "b":
         raise TypeError("pow: both operands are bool; convert one to a number type first")
     return x, y
+
+
+class Remainder(Function, arrays=True, name="RemainderBackward1"):
+    """x mod y with the sign of y (Python's ``%``, PyTorch's ``remainder``): x − y·⌊x/y⌋;
+    d/dx = 1, d/dy = −⌊x/y⌋."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.shapes = x.shape, y.shape
+        x, y = promote(x, y, "remainder")
+        ctx.save_for_backward(x, y)
+        return np.remainder(x, y)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        x_shape, y_shape = ctx.shapes
+        return unbroadcast(g, x_shape), unbroadcast(-g * np.floor(x / y), y_shape)
+
+
+class RemainderScalar(Remainder, name="RemainderBackward0"):
+    """x mod a number (PyTorch's node name for it)."""
 
 
 class Pow(Function, arrays=True, name="PowBackward0"):
@@ -411,6 +435,22 @@ def mul(input: Any, other: Any) -> Any:
 def div(input: Any, other: Any) -> Any:
     """input / other elementwise (integers divide to the default float dtype)."""
     return Div.apply(*operands(input, other))
+
+
+def remainder(input: Any, other: Any) -> Any:
+    """input mod other with the sign of other (``%``); d/dinput = 1, d/dother = −⌊x/y⌋."""
+    tensor = tensor_type.cls
+    scalar = not isinstance(other, tensor)
+    return (RemainderScalar if scalar else Remainder).apply(*operands(input, other))
+
+
+def floor_divide(input: Any, other: Any) -> Any:
+    """⌊input / other⌋ elementwise (``//``), in the operands' promoted dtype; no gradient
+    (PyTorch records a node whose backward is not implemented)."""
+    tensor = tensor_type.cls
+    x, y = operands(input, other)
+    x, y = (v._array if isinstance(v, tensor) else v for v in (x, y))
+    return tensor_type.wrap(np.asarray(np.floor_divide(*promote(x, y, "floor_divide"))))
 
 
 def pow(input: Any, exponent: Any) -> Any:

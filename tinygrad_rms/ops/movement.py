@@ -39,6 +39,8 @@ __all__ = [
     "stack",
     "t",
     "transpose",
+    "tril",
+    "triu",
     "unsqueeze",
     "view_as",
 ]
@@ -309,6 +311,33 @@ class CopySlices(IndexPut, name="CopySlices"):
     """``x[index] = value`` by ints and slices (PyTorch's node name for it)."""
 
 
+class Tril(Function, arrays=True, name="TrilBackward0"):
+    """The lower triangle of the last two dims (on and below ``diagonal``), zeros above;
+    the gradient keeps the same triangle."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.tril(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.tril(g, ctx.diagonal), None
+
+
+class Triu(Function, arrays=True, name="TriuBackward0"):
+    """The upper triangle of the last two dims (on and above ``diagonal``), zeros below."""
+
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        ctx.diagonal = diagonal
+        return np.triu(x, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.triu(g, ctx.diagonal), None
+
+
 class Cat(Function, arrays=True, name="CatBackward0"):
     """Tensors joined along an existing dim; backward splits the gradient into pieces."""
 
@@ -497,6 +526,25 @@ def setitem(input: Any, index: Any, value: Any) -> Any:
         value = np.asarray(value, dtype=input._array.dtype)
     kind: type[IndexPut] = IndexPut if _is_advanced(idx) else CopySlices
     return kind.apply(input, value, idx)
+
+
+def tril(input: Any, diagonal: int = 0) -> Any:
+    """The lower triangle of the last two dims; ``diagonal`` > 0 keeps more above."""
+    _triangle_input("tril", input, diagonal)
+    return Tril.apply(input, int(diagonal))
+
+
+def triu(input: Any, diagonal: int = 0) -> Any:
+    """The upper triangle of the last two dims (``triu(ones(n, n), 1)``: a causal mask)."""
+    _triangle_input("triu", input, diagonal)
+    return Triu.apply(input, int(diagonal))
+
+
+def _triangle_input(op: str, input: Any, diagonal: Any) -> None:
+    if input._array.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got {input.shape}")
+    if isinstance(diagonal, bool) or not isinstance(diagonal, int | np.integer):
+        raise TypeError(f"{op}: diagonal must be an int, got {type(diagonal).__name__}")
 
 
 def _tensor_list(op: str, tensors: Any) -> list[Any]:
