@@ -23,9 +23,11 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import pickle
-import tempfile
+import secrets
+import stat
 import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -42,8 +44,14 @@ _VERSION = 1
 _META = "__tinygrad_rms__"
 
 
-def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
-    """A JSON-able description of ``obj``; arrays go into ``arrays`` under a numbered name."""
+#: How deep containers may nest in a checkpoint (a state dict nests 3 or 4 levels): deeper
+#: descriptions are refused on save and on load, before Python's recursion limit is met.
+MAX_DEPTH = 100
+
+
+def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str, path: tuple[int, ...] = ()) -> Any:
+    """A JSON-able description of ``obj``; arrays go into ``arrays`` under a numbered name.
+    ``path``: the ids of the containers ``obj`` sits in (to refuse one that holds itself)."""
     if isinstance(obj, Tensor):
         obj = obj._array
     if isinstance(obj, np.ndarray):
@@ -56,17 +64,23 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
         obj = obj.item()
     if obj is None or isinstance(obj, bool | int | float | str):
         return {"value": obj}
+    if isinstance(obj, dict | list | tuple):
+        if id(obj) in path:
+            raise ValueError(f"save: the container at {where} contains itself")
+        if len(path) >= MAX_DEPTH:
+            raise ValueError(f"save: containers nest deeper than {MAX_DEPTH} levels at {where}")
+        inner = (*path, id(obj))
     if isinstance(obj, dict):
         items = []
         for key, value in obj.items():
             if isinstance(key, bool) or not isinstance(key, str | int):
                 raise TypeError(f"save: dict keys must be str or int, got {key!r} at {where}")
             kind = "int" if isinstance(key, int) else "str"
-            items.append([kind, str(key), _encode(value, arrays, f"{where}[{key!r}]")])
+            items.append([kind, str(key), _encode(value, arrays, f"{where}[{key!r}]", inner)])
         return {"dict": items}
     if isinstance(obj, list | tuple):
         kind = "list" if isinstance(obj, list) else "tuple"
-        return {kind: [_encode(v, arrays, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        return {kind: [_encode(v, arrays, f"{where}[{i}]", inner) for i, v in enumerate(obj)]}
     if callable(getattr(obj, "state_dict", None)):
         raise TypeError(
             f"save: cannot store a whole {type(obj).__name__} (at {where}): checkpoints hold "
@@ -79,9 +93,11 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
     )
 
 
-def _decode(node: Any, arrays: Any, path: str) -> Any:
+def _decode(node: Any, arrays: Any, path: str, depth: int = 0) -> Any:
     if not isinstance(node, dict) or len(node) != 1:
         raise ValueError(f"load: {path} is not a valid tinygrad_rms checkpoint (bad structure)")
+    if depth > MAX_DEPTH:
+        raise ValueError(f"load: {path} nests containers deeper than {MAX_DEPTH} levels")
     ((kind, body),) = node.items()
     if kind == "array":
         if body not in arrays:
@@ -91,11 +107,11 @@ def _decode(node: Any, arrays: Any, path: str) -> Any:
         return body
     if kind == "dict":
         return {
-            (int(key) if key_kind == "int" else key): _decode(value, arrays, path)
+            (int(key) if key_kind == "int" else key): _decode(value, arrays, path, depth + 1)
             for key_kind, key, value in body
         }
     if kind in ("list", "tuple"):
-        items = [_decode(v, arrays, path) for v in body]
+        items = [_decode(v, arrays, path, depth + 1) for v in body]
         return items if kind == "list" else tuple(items)
     raise ValueError(f"load: {path} is not a valid tinygrad_rms checkpoint (unknown {kind!r})")
 
@@ -128,13 +144,12 @@ def save(
         return
     path = Path(f)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    fd, tmp = _new_temporary(directory, path.name)
     try:
         with os.fdopen(fd, "wb") as out:
             np.savez(out, **arrays)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it owner-only; follow the umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -142,10 +157,19 @@ def save(
     _fsync_directory(directory)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _new_temporary(directory: Path, name: str) -> tuple[int, str]:
+    """A new file ``.NAME.XXXX.tmp`` in ``directory``, opened for writing, with the
+    permissions ``open(path, "wb")`` would give it: mode 0o666 and the kernel applies the
+    process's umask (which is never read or changed: changing it, even for a moment,
+    would affect files other threads create meanwhile)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for _ in range(100):
+        tmp = str(directory / f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"save: could not create a temporary file beside {directory / name}")
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -209,15 +233,15 @@ def load(
             )
         try:
             archive = zipfile.ZipFile(source)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as e:
             raise ValueError(
                 f"load: {name} is corrupt or truncated ({type(e).__name__}: {e})"
             ) from None
         with archive:
+            _check_members(archive, name, source.seek(0, io.SEEK_END))
             names = archive.namelist()
             if f"{_META}.npy" in names:
-                source.seek(0)
-                return _load_npz(source, name)
+                return _load_npz(archive, name)
             if is_torch_archive(names) is not None:
                 return read_torch_archive(archive, name, map_location)
         raise ValueError(
@@ -232,7 +256,12 @@ def _open_source(f: Any) -> tuple[str, BinaryIO]:
         path = Path(f)
         if not path.exists():
             raise FileNotFoundError(f"load: no checkpoint at {path}")
-        return str(path), open(path, "rb")  # closed by the caller
+        # non-blocking, so that opening a FIFO cannot hang; then only a regular file is read
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ValueError(f"load: {path} is not a regular file (a FIFO, device or directory)")
+        return str(path), os.fdopen(fd, "rb")  # closed by the caller
     if not callable(getattr(f, "read", None)):
         raise TypeError(f"load: expected a path or a binary file object, got {type(f).__name__}")
     name = getattr(f, "name", None)
@@ -243,37 +272,134 @@ def _open_source(f: Any) -> tuple[str, BinaryIO]:
     return name, io.BytesIO(bytes(data))
 
 
-def _load_npz(source: BinaryIO, name: str) -> Any:
-    """Our own format: arrays read with ``allow_pickle=False`` and the JSON description."""
+def _json(text: str, name: str) -> Any:
+    """The checkpoint's description; nesting too deep for the parser is a corrupt file."""
     try:
-        with np.load(source, allow_pickle=False) as archive:
-            if _META not in archive.files:
-                raise ValueError(
-                    f"load: {name} is an .npz archive but not a tinygrad_rms checkpoint"
-                )
-            meta = json.loads(str(archive[_META]))
-            if not isinstance(meta, dict) or "root" not in meta:
-                raise ValueError(
-                    f"load: {name} is not a valid tinygrad_rms checkpoint (bad metadata)"
-                )
-            if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
-                raise ValueError(f"load: {name} has an unknown checkpoint format or version")
-            arrays = {key: archive[key] for key in archive.files if key != _META}
-    except ValueError as e:
-        if "allow_pickle" in str(e) or "pickle" in str(e).lower():
-            raise ValueError(f"load: {name} holds pickled objects; refusing to load them") from None
-        if str(e).startswith("load: "):
-            raise
-        raise ValueError(f"load: {name} is corrupt or not a checkpoint ({e})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, json.JSONDecodeError) as e:
-        raise ValueError(
-            f"load: {name} is corrupt or truncated ({type(e).__name__}: {e})"
-        ) from None
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError(f"load: {name} nests containers deeper than {MAX_DEPTH} levels") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"load: {name} has a corrupt description ({e})") from None
+
+
+#: What a member may declare against the archive's real size: the bytes of all members
+#: together at most 4x the file plus 1 MiB (the library's and PyTorch's writers store
+#: members uncompressed, so a real checkpoint declares about its own size).
+_INFLATION, _SLACK = 4, 1 << 20
+
+
+def _check_members(archive: zipfile.ZipFile, name: str, size: int) -> None:
+    """Refuse, before reading any member, an archive that declares more content than its
+    size can honestly hold (a zip bomb), or members stored in a way we do not read."""
+    limit, total = _INFLATION * size + _SLACK, 0
+    for info in archive.infolist():
+        if info.flag_bits & 0x1:
+            raise ValueError(f"load: {name} has an encrypted member {info.filename!r}")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise ValueError(
+                f"load: {name}: member {info.filename!r} uses compression method "
+                f"{info.compress_type}; only stored and deflated members are read"
+            )
+        total += info.file_size
+        if total > limit:
+            raise ValueError(
+                f"load: {name} declares {total} bytes of content in a file of {size} bytes; "
+                "refusing to inflate it"
+            )
+
+
+def _load_npz(archive: zipfile.ZipFile, name: str) -> Any:
+    """Our own format: the JSON description, then the ``.npy`` members it references, each
+    checked (its header's shape and dtype against the member's size) before it is read."""
+    members = set(archive.namelist())
+    strays = sorted(m for m in members if not m.endswith(".npy"))
+    if strays:
+        raise ValueError(f"load: {name} has members that are not .npy arrays: {strays[:3]}")
+    for member in sorted(members):  # every header checked (cheap) before any data is read
+        _check_header(archive, member, name)
+    meta = _json(str(_read_npy(archive, f"{_META}.npy", name, text=True)), name)
+    if not isinstance(meta, dict) or "root" not in meta:
+        raise ValueError(f"load: {name} is not a valid tinygrad_rms checkpoint (bad metadata)")
+    if meta.get("format") != _FORMAT or meta.get("version") != _VERSION:
+        raise ValueError(f"load: {name} has an unknown checkpoint format or version")
+    arrays = _Arrays(archive, name, members)
     try:
         return _decode(meta["root"], arrays, name)
     except (AttributeError, KeyError, TypeError, ValueError) as e:
         if str(e).startswith("load: "):
             raise
         raise ValueError(
-            f"load: {name} is not a valid tinygrad_rms checkpoint (bad structure)"
+            f"load: {name} is not a valid tinygrad_rms checkpoint (bad structure: {e})"
         ) from None
+
+
+def _check_header(archive: zipfile.ZipFile, member: str, name: str) -> None:
+    try:
+        info = archive.getinfo(member)
+        with archive.open(info) as fp:
+            _npy_header(fp, info, name, text=member == f"{_META}.npy")
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
+        if str(e).startswith("load: "):
+            raise
+        raise ValueError(f"load: {name}: member {member!r} is corrupt ({e})") from None
+
+
+class _Arrays:
+    """The archive's arrays, each read when the description first references it."""
+
+    def __init__(self, archive: zipfile.ZipFile, name: str, members: set[str]) -> None:
+        self.archive, self.name, self.members = archive, name, members
+        self.read: dict[str, np.ndarray] = {}
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and f"{key}.npy" in self.members and key != _META
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self.read:
+            self.read[key] = _read_npy(self.archive, f"{key}.npy", self.name)
+        return self.read[key]
+
+
+def _read_npy(archive: zipfile.ZipFile, member: str, name: str, text: bool = False) -> Any:
+    """One ``.npy`` member: a numeric array (or, with ``text``, the description's string),
+    never an object array, and never more than the member's declared size allocates."""
+    try:
+        info = archive.getinfo(member)
+        with archive.open(info) as fp:
+            shape, fortran, dtype = _npy_header(fp, info, name, text)
+            nbytes = math.prod(shape) * dtype.itemsize
+            data = fp.read(nbytes)
+            if len(data) != nbytes:
+                raise ValueError("the array's data is truncated")
+            array = np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran else "C")
+            return array.copy(order="C")  # writable, owned, C order
+    except KeyError:
+        raise ValueError(f"load: {name} is missing the member {member!r}") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, RuntimeError) as e:
+        if str(e).startswith("load: "):
+            raise
+        raise ValueError(f"load: {name}: member {member!r} is corrupt ({e})") from None
+
+
+def _npy_header(fp: BinaryIO, info: zipfile.ZipInfo, name: str, text: bool = False) -> tuple:
+    """The shape, order and dtype an ``.npy`` member declares, checked: numbers only (an
+    object array would be a pickle), and no more data than the member holds."""
+    version = np.lib.format.read_magic(fp)
+    if version == (1, 0):
+        shape, fortran, dtype = np.lib.format.read_array_header_1_0(fp)
+    elif version in ((2, 0), (3, 0)):
+        shape, fortran, dtype = np.lib.format.read_array_header_2_0(fp)
+    else:
+        raise ValueError(f"unsupported .npy version {version}")
+    if dtype.hasobject:
+        raise ValueError(
+            f"load: {name} holds pickled objects (member {info.filename!r}); refusing to load them"
+        )
+    if dtype.kind not in ("U" if text else "biufc"):
+        raise ValueError(f"an array of dtype {dtype} (only numeric arrays are read)")
+    count = math.prod(shape)
+    if count * dtype.itemsize > info.file_size:
+        raise ValueError(
+            f"its header declares {count} elements of {dtype} in {info.file_size} bytes"
+        )
+    return shape, fortran, dtype

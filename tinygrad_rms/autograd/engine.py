@@ -104,14 +104,21 @@ def walk(
 
     At each node: check that nothing it needs changed in place, run the tensor hooks,
     run its backward, check what came back against the inputs (one gradient each, of
-    its shape and dtype), then hand each gradient on along the input's edge: into a
-    leaf's ``.grad`` at once, or into ``pending`` for a node still to come.
+    its shape and dtype), then hand each gradient on along the input's edge: to a leaf
+    (added to its ``.grad`` when the whole walk has succeeded), or into ``pending`` for a
+    node still to come.  Nodes are freed (without ``retain_graph``) at the end too: a
+    walk that raises part-way changes no ``.grad`` and leaves the graph whole.
     """
     found: list[Any] = [None] * (len(targets) if targets else 0)
     needed = _leading_to(seeds, targets) if targets else None
     accumulate = targets is None
     pending: dict[Node, Any] = {}
     heap: list[tuple[int, Node]] = []
+    # what the walk does to the outside world waits for its end, so that a walk that
+    # raises part-way (a tensor changed in place, anomaly mode) leaves every .grad as it
+    # was and the graph whole, ready for a retry
+    into_leaves: list[tuple[AccumulateGrad, Any, bool]] = []
+    ran: list[Node] = []
     for (node, nr), g in seeds:
         _send(pending, heap, node, nr, g)
     anomaly = mode.anomaly
@@ -124,7 +131,7 @@ def walk(
             if targets is not None:
                 found[targets[(node, 0)]] = grads
             else:
-                node.accumulate(grads)
+                into_leaves.append((node, grads, False))
             continue
         if node._made_at != clock.count:  # something changed in place since the op ran
             check_versions(node)
@@ -157,8 +164,8 @@ def walk(
                 continue
             target = edge[0]
             if type(target) is AccumulateGrad:
-                if target._pre_hooks is None and accumulate:  # the common case: add now
-                    target.accumulate(g, _owned(g, grads, result))
+                if target._pre_hooks is None and accumulate:  # the common case: add at the end
+                    into_leaves.append((target, g, _owned(g, grads, result)))
                     continue
                 if needed is not None and edge not in targets:  # type: ignore[operator]
                     continue
@@ -172,7 +179,11 @@ def walk(
                     heappush(heap, (-target._sequence_nr, target))
             else:
                 _send(pending, heap, target, edge[1], g)
-        if not retain_graph:  # drop the inputs and the saved values; the edges stay
+        ran.append(node)
+    for leaf_node, g, owned in into_leaves:
+        leaf_node.accumulate(g, owned)
+    if not retain_graph:  # drop the inputs and the saved values; the edges stay
+        for node in ran:
             node._inputs = node._saved = None
             node._made_at = -1
     return found
