@@ -92,7 +92,12 @@ def test_gradient_not_fitting_its_parameter_is_caught_before_any_update():
     a, b = nn.Parameter(np.ones(2)), nn.Parameter(np.ones(3))
     opt = optim.RMSprop([a, b])
     a.grad = tg.tensor(np.ones(2))
-    b.grad = tg.tensor(np.ones(4))
+    with pytest.raises(RuntimeError, match=r"assigned grad has data of a different size"):
+        b.grad = tg.tensor(np.ones(4))  # refused at once, as PyTorch refuses it
+    with pytest.raises(RuntimeError, match=r"assigned grad has data of a different type"):
+        b.grad = tg.tensor(np.ones(3, np.float32))
+    b.grad = tg.tensor(np.ones(3))
+    b.grad.data = tg.tensor(np.ones(4))  # .data goes around the check: step still refuses
     with pytest.raises(RuntimeError, match=r"shape \(4,\).*shape \(3,\)"):
         opt.step()
     np.testing.assert_array_equal(a.data, np.ones(2))  # nothing half-applied

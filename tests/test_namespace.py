@@ -32,12 +32,48 @@ def test_device_is_the_cpu():
 
 @pytest.mark.parametrize("name", ["cuda", "cuda:0", "mps"])
 def test_asking_for_a_gpu_is_a_clear_error(name):
+    d = tg.device(name)  # a name only, as in PyTorch: using it is the error
+    assert str(d) == name and d != tg.device("cpu")
+    for use in (lambda: tg.zeros(2, device=name), lambda: tg.ones(2).to(d)):
+        with pytest.raises(RuntimeError, match="CPU only"):
+            use()
     with pytest.raises(RuntimeError, match="CPU only"):
-        tg.device(name)
-    with pytest.raises(RuntimeError, match="CPU only"):
-        tg.zeros(2, device=name)
-    with pytest.raises(RuntimeError, match="CPU only"):
-        tg.ones(2).to(name)
+        tg.set_default_device(name)
+    with pytest.raises(RuntimeError, match="Expected one of cpu, cuda"):
+        tg.device("gpu")
+
+
+def test_the_cuda_check_idiom_evaluates_both_sides():
+    assert not (tg.cuda.is_available() & (tg.device("cuda").index is not None))
+    assert tg.device("cuda").index is None and tg.device("cuda:1").index == 1
+    tg.set_default_device("cpu")
+    tg.set_default_device(None)
+
+
+def test_out_arguments_write_into_the_given_tensor():
+    a, b = tg.tensor([[1.0, 2.0], [3.0, 4.0]]), tg.tensor([[0.5, -1.0], [2.0, 1.0]])
+    y = tg.zeros(2, 2)
+    memory = y.detach().numpy()
+    assert tg.matmul(a, b, out=y) is y and y.detach().numpy() is memory
+    np.testing.assert_array_equal(y.numpy(), a.numpy() @ b.numpy())
+    z = tg.zeros(1)  # resized to the result, as PyTorch does
+    assert tg.mul(a, 2, out=z).shape == (2, 2)
+    np.testing.assert_array_equal(z.numpy(), a.numpy() * 2)
+    np.testing.assert_array_equal(tg.sum(a, 1, out=tg.zeros(2)).numpy(), [3.0, 7.0])
+    w = tg.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+        tg.mul(w, 2, out=tg.zeros(2))
+    i = tg.zeros(2, dtype=tg.int64)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        tg.exp(tg.ones(2), out=i)
+    assert i.tolist() == [0, 0]
+
+
+def test_softmax_and_log_softmax_as_torch_functions():
+    x = tg.tensor([2.0, 1.0, 0.1], dtype=tg.float64)
+    e = np.exp(x.numpy() - x.numpy().max())
+    np.testing.assert_allclose(tg.softmax(x, dim=0).numpy(), e / e.sum(), rtol=1e-15)
+    np.testing.assert_allclose(tg.log_softmax(x, 0).numpy(), np.log(e / e.sum()), rtol=1e-14)
 
 
 def test_device_needs_a_string():

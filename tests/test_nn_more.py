@@ -927,7 +927,7 @@ def test_clip_grad_norm_edges() -> None:
     no_grad = nn.Parameter(tg.zeros(2))
     assert clip_grad_norm_([no_grad], 1.0).item() == 0.0 and no_grad.grad is None
     p = nn.Parameter(tg.zeros(3, dtype=tg.float64))
-    p.grad = tg.tensor([float("nan"), 1.0, 2.0])
+    p.grad = tg.tensor([float("nan"), 1.0, 2.0], dtype=tg.float64)
     with pytest.raises(RuntimeError, match="non-finite, so it cannot be clipped"):
         clip_grad_norm_(p, 1.0, error_if_nonfinite=True)
     assert p.grad.data[1] == 1.0  # unchanged by the refusal

@@ -23,6 +23,7 @@ Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on te
 ops; optim builds on tensor and calls the kernels.
 """
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -53,7 +54,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
-from .device import device
+from .device import device, set_default_device
 from .legacy import BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor, LongTensor
 from .ops.arithmetic import (
     add,
@@ -87,6 +88,7 @@ from .ops.movement import (
     triu,
     unsqueeze,
 )
+from .ops.nn import log_softmax, softmax
 from .ops.reduce import (
     all,
     any,
@@ -131,6 +133,48 @@ from .porting import not_covered
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, cat, float32, float64, int32, int64, maximum, minimum, stack, where
+
+
+# ``out=``: the module-level forms PyTorch gives an ``out`` argument accept one here too
+def _with_out(fn: Any) -> Any:
+    """``fn`` taking ``out=``: the result is written into the tensor ``out`` (resized to the
+    result's shape if need be, as PyTorch does) and ``out`` is returned."""
+
+    @functools.wraps(fn)
+    def op(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+        result = fn(*args, **kwargs)
+        return result if out is None else _write_out(fn.__name__, result, out)
+
+    return op
+
+
+def _write_out(name: str, result: Tensor, out: Any) -> Tensor:
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): out must be a Tensor, got {type(out).__name__}")
+    if is_grad_enabled() and (result.requires_grad or out.requires_grad):
+        raise RuntimeError(
+            f"{name}(): functions with out=... arguments don't support automatic "
+            "differentiation, but one of the arguments requires grad."
+        )
+    if not np.can_cast(result._array.dtype, out._array.dtype, "same_kind"):
+        raise RuntimeError(
+            f"{name}(): result type {result.dtype} can't be cast to the desired output type "
+            f"{out.dtype}"
+        )
+    if out._array.shape != result._array.shape:
+        out._array = np.empty(result._array.shape, out._array.dtype)  # resized, as PyTorch
+    with no_grad():
+        out.copy_(result)
+    return out
+
+
+for _name in (
+    "abs add bmm cat clamp cos div exp floor_divide log matmul mean mm mul pow relu "
+    "remainder sigmoid sin sqrt stack sub sum tanh"
+).split():
+    globals()[_name] = _with_out(globals()[_name])
+del _name
+
 
 # PyTorch's names for the dtypes
 float = float32
@@ -267,6 +311,7 @@ __all__ = [
     "load",
     "log",
     "log1p",
+    "log_softmax",
     "long",
     "manual_seed",
     "masked_fill",
@@ -303,12 +348,14 @@ __all__ = [
     "round",
     "save",
     "scatter_add",
+    "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
     "short",
     "sigmoid",
     "sign",
     "sin",
+    "softmax",
     "sort",
     "split",
     "sqrt",

@@ -1,14 +1,18 @@
 """``device``: PyTorch programs say where their tensors live; here it is always the CPU.
 
 ``device("cpu")``, ``device=`` keywords, ``.to("cpu")`` and ``.cpu()`` are accepted so
-that programs written for PyTorch run unchanged; asking for a GPU is a clear error.
+that programs written for PyTorch run unchanged.  As in PyTorch, ``device("cuda")`` is
+just a name (a program may build one to compare or print it); putting a tensor, module or
+generator there is the clear error.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["as_device", "device"]
+__all__ = ["as_device", "device", "set_default_device"]
+
+_KINDS = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "mtia")
 
 
 class device:
@@ -22,11 +26,10 @@ class device:
         if not isinstance(type, str):
             raise TypeError(f"device() expects a string such as 'cpu', got {type!r}")
         kind, _, number = type.partition(":")
-        if kind != "cpu":
+        if kind not in _KINDS:
             raise RuntimeError(
-                f"device {type!r} is not available: tinygrad_rms runs on the CPU only "
-                "(use 'cpu', or guard the GPU code with torch.cuda.is_available(), which "
-                "is False here)"
+                f"Expected one of {', '.join(_KINDS)} device type at start of device "
+                f"string: {type}"
             )
         if number:
             if not number.isdigit():
@@ -57,5 +60,21 @@ CPU = device("cpu")
 
 
 def as_device(value: Any) -> device:
-    """A ``device=`` argument checked: None, "cpu" or a cpu ``device`` (else the error)."""
-    return CPU if value is None else device(value)
+    """A ``device=`` argument checked: None, "cpu" or a cpu ``device``; any other device is
+    the error, since tensors can only live on the CPU here."""
+    if value is None:
+        return CPU
+    d = device(value)
+    if d.type != "cpu":
+        raise RuntimeError(
+            f"device {str(d)!r} is not available: tinygrad_rms runs on the CPU only "
+            "(use 'cpu', or guard the GPU code with torch.cuda.is_available(), which "
+            "is False here)"
+        )
+    return d
+
+
+def set_default_device(value: Any) -> None:
+    """PyTorch's ``set_default_device``: "cpu" (or None) is accepted, as it is where
+    every tensor is made anyway; another device is the error of ``as_device``."""
+    as_device(value)

@@ -45,6 +45,7 @@ from .ops import arithmetic, movement, reduce, unary
 from .ops import nn as nn_ops
 from .ops.reduce import MinMax
 from .porting import not_covered
+from .printing import tensor_repr
 from .random import numpy_generator
 
 __all__ = [
@@ -167,7 +168,7 @@ class Tensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        """The shape as a tuple."""
+        """The shape as a tuple (``size()`` gives it as a ``torch.Size``)."""
         return self._array.shape
 
     @property
@@ -218,11 +219,22 @@ class Tensor:
 
     @grad.setter
     def grad(self, value: Tensor | None) -> None:
-        if value is not None and not isinstance(value, Tensor):
-            raise TypeError(
-                f"assigned grad expected to be a Tensor or None but got grad of type "
-                f"{type(value).__name__}"
-            )
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(
+                    f"assigned grad expected to be a Tensor or None but got grad of type "
+                    f"{type(value).__name__}"
+                )
+            if value._array.shape != self._array.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: {value.shape}, "
+                    f"the tensor is {self.shape}"
+                )
+            if value._array.dtype != self._array.dtype:
+                raise RuntimeError(
+                    f"assigned grad has data of a different type: {value.dtype}, "
+                    f"the tensor is {self.dtype}"
+                )
         self._grad = value
 
     def size(self, dim: int | None = None) -> movement.Size | int:
@@ -230,7 +242,7 @@ class Tensor:
         one ``dim`` as an int."""
         shape = self._array.shape
         if dim is None:
-            return movement.Size(shape)
+            return tuple.__new__(movement.Size, shape)
         if not shape:
             raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
         return shape[normalize_dims(dim, len(shape))[0]]  # type: ignore[index]
@@ -624,26 +636,17 @@ class Tensor:
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
+        """PyTorch's print (see ``printing.py``): values, then dtype and graph suffixes."""
         data = self._array
-        # PyTorch's look: "1., 2." for whole numbers, otherwise 4 decimals
-        whole = data.dtype.kind != "f" or bool(np.all(np.isfinite(data) & (data == np.round(data))))
-        body = np.array2string(
-            data,
-            separator=", ",
-            prefix="tensor(",
-            precision=4,
-            floatmode="maxprec" if whole else "fixed",
-            suppress_small=True,
-        )
         extras = []
         if data.dtype not in (default_float(), int64, np.dtype(bool)):
-            extras.append(f"dtype=tinygrad_rms.{data.dtype}")
+            extras.append(f"dtype=torch.{data.dtype}")  # as PyTorch prints it, like Size
         grad_fn = self.grad_fn
         if grad_fn is not None:
             extras.append(f"grad_fn=<{grad_fn.name()}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        return "tensor(" + ", ".join([body, *extras]) + ")"
+        return tensor_repr(data, extras)
 
     __str__ = __repr__
 

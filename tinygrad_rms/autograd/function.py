@@ -254,6 +254,14 @@ class Function:
     node_name: ClassVar[str] = "FunctionBackward"
     op_name: ClassVar[str] = "Function"
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``MyFunction()(x)``, the style of PyTorch before 1.3, which PyTorch refuses too."""
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please "
+            "use new-style autograd function with static forward method: make forward and "
+            f"backward @staticmethods and call {type(self).__name__}.apply(...)"
+        )
+
     def __init_subclass__(cls, arrays: bool | None = None, name: str | None = None) -> None:
         super().__init_subclass__()
         if arrays is not None:

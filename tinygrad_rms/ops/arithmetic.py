@@ -501,11 +501,17 @@ def bmm(input: Any, mat2: Any) -> Any:
 def dot(input: Any, tensor: Any) -> Any:
     """Σ input_i · tensor_i of two 1-d tensors of one dtype and length (a 0-d result)."""
     for name, t in (("input", input), ("tensor", tensor)):
-        if not isinstance(t, tensor_type.cls) or t.ndim != 1:
-            shape = t.shape if isinstance(t, tensor_type.cls) else type(t).__name__
-            raise ValueError(f"dot: {name} must be a 1-d Tensor, got {shape}")
+        if not isinstance(t, tensor_type.cls):
+            raise TypeError(f"dot: argument '{name}' must be a Tensor, not {type(t).__name__}")
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(
+            f"dot: 1D tensors expected, but got {input.ndim}D and {tensor.ndim}D tensors "
+            f"(shapes {input.shape} and {tensor.shape})"
+        )
     if input.shape != tensor.shape:
-        raise ValueError(f"dot: the vectors differ in length: {input.shape} and {tensor.shape}")
+        raise RuntimeError(
+            f"dot: the vectors differ in length: {input.shape} and {tensor.shape}"
+        )
     _same_dtype("dot", input, tensor)
     return Dot.apply(input, tensor)
 

@@ -507,14 +507,21 @@ def getitem(input: Any, index: Any) -> Any:
     of index (Select for integers, Slice for slices, Index for arrays and masks)."""
     idx = index_arg(index)
     parts = idx if isinstance(idx, tuple) else (idx,)
-    if _is_advanced(idx):
-        kind: type[Index] = Index
-    elif all(isinstance(i, int | np.integer) for i in parts):
-        kind = Select
-    elif all(isinstance(i, slice) for i in parts):
-        kind = Slice
-    else:
-        kind = Index
+    if input._array.ndim == 0 and parts and all(isinstance(i, int | np.integer) for i in parts):
+        raise IndexError(
+            "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+            "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number"
+        )
+    kind: type[Index] = Index
+    basic = int | np.integer | slice | type(Ellipsis)
+    if not _is_advanced(idx) and all(isinstance(i, basic) for i in parts):
+        # PyTorch applies the index left to right; its node is the last op that did
+        # something: a select for an int, a slice for a slice that is not all of the dim
+        done = [i for i in parts if i is not Ellipsis and i != slice(None)]
+        if done:
+            kind = Slice if isinstance(done[-1], slice) else Select
+        else:
+            kind = Slice
     return kind.apply(input, idx)
 
 

@@ -93,7 +93,7 @@ class KernelPlan:
     one fill-in) per step.  An array once handed out is never written again.
     """
 
-    __slots__ = ("_last", "_packed", "hyperparameters", "per_step")
+    __slots__ = ("_last", "_packed", "checked", "hyperparameters", "per_step")
 
     #: the kernel module's SCALARS
     LAYOUT: ClassVar[tuple[str, ...]] = ()
@@ -102,6 +102,7 @@ class KernelPlan:
         self.hyperparameters = hyperparameters
         self.per_step = per_step
         self._packed: dict[np.dtype, np.ndarray] = {}  # per dtype, before any fill-in
+        self.checked: set[np.dtype] = set()  # dtypes whose packing ``check`` has seen
         self._last: tuple[np.dtype | None, int, np.ndarray] = (None, 0, _NO_SCALARS)
 
     def scalars(self, dtype: np.dtype, step: int) -> np.ndarray:
@@ -119,6 +120,22 @@ class KernelPlan:
             packed = self._fill_step(packed.copy(), step)
         self._last = (dtype, step, packed)
         return packed
+
+    def check(self, dtype: np.dtype) -> None:
+        """Refuse hyperparameters that do not fit ``dtype`` (a finite value that rounds to
+        ±inf, e.g. ``lr=1e39`` in float32), before any parameter is updated with them."""
+        named = self._named_scalars(dtype)
+        with np.errstate(over="ignore"):
+            packed = np.array([named[name] for name in self.LAYOUT], dtype=dtype)
+        values = [named[n] for n in self.LAYOUT]
+        for name, value, got in zip(self.LAYOUT, values, packed, strict=True):
+            if np.isfinite(value) and not np.isfinite(got):
+                raise ValueError(
+                    f"the hyperparameter behind '{name}' ({value!r}) overflows {dtype}, the "
+                    "dtype of the parameters it updates"
+                )
+        self._packed[dtype] = packed
+        self.checked.add(dtype)
 
     def _named_scalars(self, dtype: np.dtype) -> dict[str, Any]:
         raise NotImplementedError

@@ -138,6 +138,7 @@ class Adagrad(Optimizer):
     plan = _Plan  # a group's hyperparameters -> adagrad_update's scalars
     update = staticmethod(_apply)  # the loop over the parameters, also behind adagrad()
     init_state = staticmethod(_init_state)  # a parameter's state, made with its group
+    state_keys = required_state = frozenset({"step", "sum"})
 
     def __init__(
         self,

@@ -164,6 +164,8 @@ class Adam(Optimizer):
     plan = _Plan  # a group's hyperparameters -> adam_update's scalars
     update = staticmethod(_apply)  # the loop over the parameters, also behind adam()
     init_state = staticmethod(_init_state)  # a parameter's state, on its first step
+    state_keys = frozenset({"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"})
+    required_state = frozenset({"step", "exp_avg", "exp_avg_sq"})
 
     def __init__(
         self,

@@ -20,6 +20,9 @@ One ``lr``'s path to the kernel (RMSprop's; the others' alike), in one direction
 
 from __future__ import annotations
 
+import difflib
+import functools
+import inspect
 import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
@@ -32,7 +35,7 @@ from ..autograd.graph import bump_versions
 from ..tensor import Tensor, zero_grads
 from ._plan import KernelPlan
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "real_number"]
 
 ParamsT = Iterable[Tensor] | Iterable[dict[str, Any]]
 
@@ -55,13 +58,24 @@ class InitState(Protocol):
     def __call__(self, p: Tensor, group: dict[str, Any]) -> dict[str, Any]: ...
 
 
+def real_number(name: str, value: Any) -> float:
+    """``value`` as a float, if it is a real number (not a bool, not a string, not None)
+    that a float can hold; else the error naming it."""
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.floating | np.integer
+    ):
+        raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} is too large for a float: {str(value)[:20]}...") from None
+
+
 def _check_nonnegative(name: str, label: str) -> Callable[[Any], None]:
     """A check that ``value >= 0`` raising PyTorch's message, e.g. 'Invalid learning rate: -1'."""
 
     def check(value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int | float | np.floating | np.integer):
-            raise TypeError(f"{name} must be a number, got {type(value).__name__}: {value!r}")
-        if not 0 <= value < math.inf:  # also refuses NaN and infinity
+        if not 0 <= real_number(name, value) < math.inf:  # also refuses NaN and infinity
             raise ValueError(f"Invalid {label}: {value}")
 
     return check
@@ -85,6 +99,9 @@ class Optimizer:
     update: ClassVar[UpdateLoop]
     #: ``init_state(p, group)`` (a staticmethod).
     init_state: ClassVar[InitState]
+    #: the names a parameter's state may hold, and those it must (``load_state_dict``)
+    state_keys: ClassVar[frozenset[str]] = frozenset()
+    required_state: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._validate(defaults)
@@ -95,6 +112,11 @@ class Optimizer:
             )
         if isinstance(params, dict):
             raise TypeError("params argument should be an iterable of Tensors or dicts, got a dict")
+        if isinstance(params, set | frozenset):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the "
+                "ordering of tensors in sets will change between runs. Please use a list instead."
+            )
         groups: list[Any] = list(params)
         if not groups:
             raise ValueError(
@@ -108,6 +130,7 @@ class Optimizer:
         self._read_hyperparameters = getter if len(defaults) > 1 else lambda g: (getter(g),)
         self._plans: dict[int, tuple[dict[str, Any], tuple[Any, ...], KernelPlan]] = {}
         self.state: dict[Tensor, dict[str, Any]] = {}
+        self._state_arrays: dict[Tensor, np.ndarray] = {}  # each state's parameter data
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             self.add_param_group(group)
@@ -116,6 +139,12 @@ class Optimizer:
         for name, check in self._checks.items():
             if name in hyperparameters:
                 check(hyperparameters[name])
+        for name in _flags(type(self)):
+            value = hyperparameters.get(name, False)
+            if type(value) is not bool:  # 1, "no", np.bool_: truthiness would lie
+                raise TypeError(
+                    f"{name} must be True or False, got {type(value).__name__}: {value!r}"
+                )
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters, with hyperparameters overriding the defaults."""
@@ -148,9 +177,27 @@ class Optimizer:
         for other in self.param_groups:
             if ids & {id(p) for p in other["params"]}:
                 raise ValueError("some parameters appear in more than one parameter group")
+        self._check_keys(param_group, "param group")
         group = {**self.defaults, **param_group, "params": params}
         self._validate(group)
         self.param_groups.append(group)
+
+    def _check_keys(self, group: dict[str, Any], what: str) -> None:
+        """Refuse a key that is a hyperparameter of another optimizer or looks like a
+        misspelt one of this optimizer's; other keys (a group's "name", PyTorch's "foreach"
+        or "initial_lr") are kept, as PyTorch keeps them."""
+        mine = _hyperparameters(type(self)) | set(self.defaults)
+        for key in group:
+            if key == "params" or key in mine or not isinstance(key, str):
+                continue
+            if key in _all_hyperparameters():
+                raise ValueError(
+                    f"{what}: {key!r} is not a hyperparameter of {type(self).__name__} "
+                    f"(whose are {', '.join(sorted(mine))}); was it made for another optimizer?"
+                )
+            close = difflib.get_close_matches(key, mine, n=1, cutoff=0.8)
+            if close:
+                raise ValueError(f"{what}: unknown key {key!r}; did you mean {close[0]!r}?")
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: to None (default, as PyTorch ≥ 2.0) or to zeros in place."""
@@ -170,22 +217,38 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         update = self.update
-        for group, params, arrays, grads, states in self._gather():  # all checked first
-            update(arrays, grads, states, self._plan_for(group))
+        work = self._gather()  # every parameter, gradient and state checked first,
+        plans = [self._plan_for(group, arrays) for group, _, arrays, _, _ in work]  # and plans
+        for (_, params, arrays, grads, states), plan in zip(work, plans, strict=True):
+            update(arrays, grads, states, plan)
             bump_versions(params)  # graphs that saw the old values must not backward
         return loss
 
-    def _plan_for(self, group: dict[str, Any]) -> KernelPlan:
+    def _plan_for(self, group: dict[str, Any], arrays: Sequence[np.ndarray]) -> KernelPlan:
         """``plan`` of the group's hyperparameters, made again only when one has changed.
 
         A step reads the values (e.g. a scheduler's new ``lr``) every time, but turns them
-        into the kernel's scalars only when they differ from the last step's.
+        into the kernel's scalars only when they differ from the last step's: then they are
+        validated again (a value set on ``param_groups`` directly is checked as the
+        constructor checks it) and packed for the parameters' dtypes (a value that
+        overflows a dtype, ``lr=1e39`` in float32, is refused), before any update.
         """
-        values = self._read_hyperparameters(group)
+        try:
+            values = self._read_hyperparameters(group)
+        except KeyError as e:
+            raise KeyError(f"{type(self).__name__}.step: a parameter group lost {e}") from None
         cached = self._plans.get(id(group))
         if cached is None or cached[0] is not group or cached[1] != values:
             hyperparameters = dict(zip(self.defaults, values, strict=True))  # not initial_lr
-            cached = self._plans[id(group)] = (group, values, self.plan(hyperparameters))
+            self._validate(hyperparameters)
+            cached = (group, values, self.plan(hyperparameters))
+            for dtype in {a.dtype for a in arrays}:
+                cached[2].check(dtype)
+            self._plans[id(group)] = cached
+        else:
+            for a in arrays:
+                if a.dtype not in cached[2].checked:
+                    cached[2].check(a.dtype)
         return cached[2]
 
     def _group_of(self, p: Tensor) -> dict[str, Any]:
@@ -217,54 +280,94 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore hyperparameters and state saved by ``state_dict``.
+        """Restore hyperparameters and state saved by ``state_dict`` (this library's or
+        PyTorch's: a PyTorch file read by ``load`` works too).
 
-        Everything is checked before anything changes: all or nothing.
+        Everything is checked before anything changes, all or nothing: the groups match
+        this optimizer's in number and size; no group holds another optimizer's
+        hyperparameters (Adam's ``betas`` cannot load into RMSprop) and every value passes
+        the constructor's checks; each parameter's state holds only this optimizer's
+        buffers, all it needs, each of the parameter's shape and dtype, and a ``step``
+        that is a non-negative whole number.  Keys the saved groups lack keep their
+        current values; other keys (``initial_lr``, a group's name) are kept, as in PyTorch.
         """
+        name = type(self).__name__
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             raise ValueError(
                 "optimizer state_dict must be a dict with exactly the keys 'state' and "
                 "'param_groups'"
             )
-        groups = state_dict["param_groups"]
+        groups, saved_state = state_dict["param_groups"], state_dict["state"]
+        if not isinstance(groups, list | tuple) or not isinstance(saved_state, dict):
+            raise ValueError("optimizer state_dict: 'param_groups' must be a list, 'state' a dict")
         if len(groups) != len(self.param_groups):
             raise ValueError(
                 f"loaded state dict has {len(groups)} parameter groups, the optimizer has "
                 f"{len(self.param_groups)}"
             )
         params: dict[int, Tensor] = {}
-        for saved, group in zip(groups, self.param_groups, strict=True):
+        merged_groups = []
+        for i, (saved, group) in enumerate(zip(groups, self.param_groups, strict=True)):
+            if not isinstance(saved, dict) or not isinstance(saved.get("params"), list | tuple):
+                raise ValueError(f"loaded parameter group {i} must be a dict with a 'params' list")
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(
                     f"loaded state dict has a group of {len(saved['params'])} parameters where "
                     f"the optimizer's group has {len(group['params'])}"
                 )
-            params.update(zip(saved["params"], group["params"], strict=True))
-            self._validate({k: v for k, v in saved.items() if k != "params"})
+            self._check_keys(saved, f"{name}.load_state_dict: parameter group {i}")
+            merged = {**group, **{k: v for k, v in saved.items() if k != "params"}}
+            self._validate(merged)
+            merged_groups.append(merged)
+            for key, p in zip(saved["params"], group["params"], strict=True):
+                params[_whole(key, "a parameter index")] = p
         new_state: dict[Tensor, dict[str, Any]] = {}
-        for key, saved_state in state_dict["state"].items():
-            key = int(key)
-            if key not in params:
+        for key, entry in saved_state.items():
+            index = _whole(key, "a state key")
+            if index not in params:
                 raise ValueError(
-                    f"loaded state refers to parameter {key}, which is not in any group"
+                    f"loaded state refers to parameter {index}, which is not in any group"
                 )
-            p = params[key]
-            restored: dict[str, Any] = {}
-            for name, value in saved_state.items():
-                if name == "step":  # the one number; everything else is a buffer like p
-                    restored[name] = int(np.asarray(value).item())
-                    continue
-                value = np.asarray(value)
-                if value.shape != p._array.shape or value.dtype != p._array.dtype:
-                    raise ValueError(
-                        f"state '{name}' of parameter {key} has shape {value.shape} and dtype "
-                        f"{value.dtype}; the parameter has {p._array.shape} and {p._array.dtype}"
-                    )
-                restored[name] = np.array(value, order="C")
-            new_state[p] = restored
-        for saved, group in zip(groups, self.param_groups, strict=True):
-            group.update({k: v for k, v in saved.items() if k != "params"})
+            p = params[index]
+            new_state[p] = self._restored_state(p, index, entry)
+        for merged, group in zip(merged_groups, self.param_groups, strict=True):
+            group.update({k: v for k, v in merged.items() if k != "params"})
         self.state = new_state
+        self._state_arrays = {p: p._array for p in new_state}
+
+    def _restored_state(self, p: Tensor, index: int, entry: Any) -> dict[str, Any]:
+        """One parameter's saved state, checked and copied (see ``load_state_dict``)."""
+        name = type(self).__name__
+        if not isinstance(entry, dict):
+            raise ValueError(f"the state of parameter {index} must be a dict")
+        present = {k for k, v in entry.items() if v is not None}  # PyTorch's SGD saves None
+        foreign = present - self.state_keys
+        missing = self.required_state - present if present else set()
+        if foreign or missing:
+            raise ValueError(
+                f"{name}.load_state_dict: the state of parameter {index} has "
+                + (f"buffers {sorted(foreign)} that {name} does not keep" if foreign else "")
+                + (" and " if foreign and missing else "")
+                + (f"no {sorted(missing)}" if missing else "")
+                + " (was it saved by another optimizer?)"
+            )
+        restored: dict[str, Any] = {}
+        for key, value in entry.items():
+            if value is None:
+                continue
+            if key == "step":  # the one number; everything else is a buffer like p
+                restored[key] = _whole(value, f"the step of parameter {index}")
+                continue
+            if isinstance(value, Tensor):
+                value = value._array
+            value = np.asarray(value)
+            if value.shape != p._array.shape or value.dtype != p._array.dtype:
+                raise ValueError(
+                    f"state '{key}' of parameter {index} has shape {value.shape} and dtype "
+                    f"{value.dtype}; the parameter has {p._array.shape} and {p._array.dtype}"
+                )
+            restored[key] = np.array(value, order="C")
+        return restored
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -302,11 +405,15 @@ class Optimizer:
                     g.shape != d.shape
                     or g.dtype != d.dtype
                     or not (g.flags.c_contiguous and d.flags.c_contiguous)
+                    or not d.flags.writeable
                 ):
                     self._refuse(d, g)
                 state = state_of(p)
                 if state is None:
                     fresh.append((states, len(states), p, group))
+                elif self._state_arrays.get(p) is not d:  # new data since: check the state
+                    self._check_state_fits(p, state)
+                    self._state_arrays[p] = d
                 params.append(p)
                 arrays.append(d)
                 grads.append(g)
@@ -315,7 +422,21 @@ class Optimizer:
                 work.append((group, params, arrays, grads, states))
         for states, i, p, group in fresh:  # every gradient fits: now states may be made
             states[i] = self.state[p] = self.init_state(p, group)
+            self._state_arrays[p] = p._array
         return work
+
+    def _check_state_fits(self, p: Tensor, state: dict[str, Any]) -> None:
+        """A parameter whose data was replaced since its state was made (``p.data = ...``,
+        ``model.double()``) must still fit its state's buffers, as PyTorch requires."""
+        d = p._array
+        for name, buf in state.items():
+            if isinstance(buf, np.ndarray) and (buf.shape != d.shape or buf.dtype != d.dtype):
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: state '{name}' has shape {buf.shape} and "
+                    f"dtype {buf.dtype}, but its parameter now has shape {d.shape} and dtype "
+                    f"{d.dtype} (was the model converted or resized after steps?  Make the "
+                    "optimizer again after model.double() / .float(), as in PyTorch)"
+                )
 
     def _refuse(self, d: np.ndarray, g: np.ndarray) -> None:
         """Raise the error that says why gradient ``g`` cannot update parameter ``d``."""
@@ -325,7 +446,53 @@ class Optimizer:
                 f"{g.dtype} does not match its parameter of shape {d.shape} and dtype "
                 f"{d.dtype}"
             )
+        if not d.flags.writeable:
+            raise RuntimeError(
+                f"{type(self).__name__}.step: the data of the parameter of shape {d.shape} "
+                "is read-only"
+            )
         raise RuntimeError(
             f"{type(self).__name__}.step: parameter of shape {d.shape} or its "
             "gradient is not C-contiguous"
         )
+
+
+@functools.cache
+def _hyperparameters(cls: type[Optimizer]) -> frozenset[str]:
+    """The hyperparameters of an optimizer class: its constructor's arguments."""
+    names = inspect.signature(cls.__init__).parameters
+    return frozenset(n for n in names if n not in ("self", "params"))
+
+
+@functools.cache
+def _flags(cls: type[Optimizer]) -> frozenset[str]:
+    """The on/off options of an optimizer class: its constructor's arguments whose default
+    is True or False (maximize, centered, nesterov, amsgrad, the convention flags)."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return frozenset(p.name for p in parameters if type(p.default) is bool)
+
+
+def _all_hyperparameters() -> frozenset[str]:
+    """Every optimizer class's hyperparameters together (to recognise another's state)."""
+    classes, names = list(Optimizer.__subclasses__()), set()
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        names |= _hyperparameters(cls)
+    return frozenset(names)
+
+
+def _whole(value: Any, what: str) -> int:
+    """``value`` as a non-negative int, if it is one (PyTorch saves Adam's step as a float
+    tensor, ``tensor(3.)``); else a ValueError naming ``what``."""
+    if isinstance(value, Tensor):
+        value = value._array
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise ValueError(f"{what} must be a non-negative whole number, got {value!r}")
+    if not (math.isfinite(value) and value >= 0 and value == int(value)):
+        raise ValueError(f"{what} must be a non-negative whole number, got {value!r}")
+    return int(value)

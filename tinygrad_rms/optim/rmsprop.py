@@ -250,6 +250,8 @@ class RMSprop(Optimizer):
     plan = _Plan  # a group's hyperparameters -> rmsprop_update's scalars
     update = staticmethod(_apply)  # the loop over the parameters, also behind rmsprop()
     init_state = staticmethod(_init_state)  # a parameter's state, on its first step
+    state_keys = frozenset({"step", "square_avg", "momentum_buffer", "grad_avg"})
+    required_state = frozenset({"step", "square_avg"})
 
     def __init__(
         self,

@@ -141,6 +141,7 @@ class SGD(Optimizer):
     plan = _Plan  # a group's hyperparameters -> sgd_update's scalars
     update = staticmethod(_apply)  # the loop over the parameters, also behind sgd()
     init_state = staticmethod(_init_state)  # a parameter's state, on its first step
+    state_keys = frozenset({"momentum_buffer"})
 
     def __init__(
         self,
