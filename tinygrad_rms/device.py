@@ -28,8 +28,7 @@ class device:
         kind, _, number = type.partition(":")
         if kind not in _KINDS:
             raise RuntimeError(
-                f"Expected one of {', '.join(_KINDS)} device type at start of device "
-                f"string: {type}"
+                f"Expected one of {', '.join(_KINDS)} device type at start of device string: {type}"
             )
         if number:
             if not number.isdigit():

@@ -509,9 +509,7 @@ def dot(input: Any, tensor: Any) -> Any:
             f"(shapes {input.shape} and {tensor.shape})"
         )
     if input.shape != tensor.shape:
-        raise RuntimeError(
-            f"dot: the vectors differ in length: {input.shape} and {tensor.shape}"
-        )
+        raise RuntimeError(f"dot: the vectors differ in length: {input.shape} and {tensor.shape}")
     _same_dtype("dot", input, tensor)
     return Dot.apply(input, tensor)
 
