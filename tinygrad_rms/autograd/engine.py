@@ -105,20 +105,17 @@ def walk(
     At each node: check that nothing it needs changed in place, run the tensor hooks,
     run its backward, check what came back against the inputs (one gradient each, of
     its shape and dtype), then hand each gradient on along the input's edge: to a leaf
-    (added to its ``.grad`` when the whole walk has succeeded), or into ``pending`` for a
-    node still to come.  Nodes are freed (without ``retain_graph``) at the end too: a
-    walk that raises part-way changes no ``.grad`` and leaves the graph whole.
+    (added to its ``.grad`` when the whole walk has succeeded: a walk that raises
+    part-way changes no ``.grad``), or into ``pending`` for a node still to come.
     """
     found: list[Any] = [None] * (len(targets) if targets else 0)
     needed = _leading_to(seeds, targets) if targets else None
     accumulate = targets is None
     pending: dict[Node, Any] = {}
     heap: list[tuple[int, Node]] = []
-    # what the walk does to the outside world waits for its end, so that a walk that
-    # raises part-way (a tensor changed in place, anomaly mode) leaves every .grad as it
-    # was and the graph whole, ready for a retry
+    # the leaves' gradients wait for the end, so that a walk that raises part-way (a
+    # tensor changed in place, anomaly mode, a hook) leaves every .grad as it was
     into_leaves: list[tuple[AccumulateGrad, Any, bool]] = []
-    ran: list[Node] = []
     for (node, nr), g in seeds:
         _send(pending, heap, node, nr, g)
     anomaly = mode.anomaly
@@ -179,13 +176,11 @@ def walk(
                     heappush(heap, (-target._sequence_nr, target))
             else:
                 _send(pending, heap, target, edge[1], g)
-        ran.append(node)
-    for leaf_node, g, owned in into_leaves:
-        leaf_node.accumulate(g, owned)
-    if not retain_graph:  # drop the inputs and the saved values; the edges stay
-        for node in ran:
+        if not retain_graph:  # drop the inputs and the saved values; the edges stay
             node._inputs = node._saved = None
             node._made_at = -1
+    for leaf_node, g, owned in into_leaves:
+        leaf_node.accumulate(g, owned)
     return found
 
 

@@ -93,7 +93,7 @@ class KernelPlan:
     one fill-in) per step.  An array once handed out is never written again.
     """
 
-    __slots__ = ("_last", "_packed", "checked", "hyperparameters", "per_step")
+    __slots__ = ("_last", "_packed", "hyperparameters", "per_step")
 
     #: the kernel module's SCALARS
     LAYOUT: ClassVar[tuple[str, ...]] = ()
@@ -102,7 +102,6 @@ class KernelPlan:
         self.hyperparameters = hyperparameters
         self.per_step = per_step
         self._packed: dict[np.dtype, np.ndarray] = {}  # per dtype, before any fill-in
-        self.checked: set[np.dtype] = set()  # dtypes whose packing ``check`` has seen
         self._last: tuple[np.dtype | None, int, np.ndarray] = (None, 0, _NO_SCALARS)
 
     def scalars(self, dtype: np.dtype, step: int) -> np.ndarray:
@@ -112,10 +111,9 @@ class KernelPlan:
         if last[0] is dtype and last[1] == step:  # as for the group's previous parameter
             return last[2]
         packed = self._packed.get(dtype)
-        if packed is None:
-            named = self._named_scalars(dtype)
-            packed = np.array([named[name] for name in self.LAYOUT], dtype=dtype)
-            self._packed[dtype] = packed
+        if packed is None:  # a dtype the step did not check in advance (a parameter's first
+            self.check(dtype)  # gradient, in a new dtype): checked now
+            packed = self._packed[dtype]
         if self.per_step:
             packed = self._fill_step(packed.copy(), step)
         self._last = (dtype, step, packed)
@@ -135,7 +133,6 @@ class KernelPlan:
                     "dtype of the parameters it updates"
                 )
         self._packed[dtype] = packed
-        self.checked.add(dtype)
 
     def _named_scalars(self, dtype: np.dtype) -> dict[str, Any]:
         raise NotImplementedError

@@ -217,9 +217,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         update = self.update
-        work = self._gather()  # every parameter, gradient and state checked first,
-        plans = [self._plan_for(group, arrays) for group, _, arrays, _, _ in work]  # and plans
-        for (_, params, arrays, grads, states), plan in zip(work, plans, strict=True):
+        for params, arrays, grads, states, plan in self._gather():  # all checked first
             update(arrays, grads, states, plan)
             bump_versions(params)  # graphs that saw the old values must not backward
         return loss
@@ -245,10 +243,6 @@ class Optimizer:
             for dtype in {a.dtype for a in arrays}:
                 cached[2].check(dtype)
             self._plans[id(group)] = cached
-        else:
-            for a in arrays:
-                if a.dtype not in cached[2].checked:
-                    cached[2].check(a.dtype)
         return cached[2]
 
     def _group_of(self, p: Tensor) -> dict[str, Any]:
@@ -378,9 +372,9 @@ class Optimizer:
 
     def _gather(
         self,
-    ) -> list[tuple[dict[str, Any], list[Tensor], list[np.ndarray], list[np.ndarray], list[Any]]]:
-        """Per group: the parameters that have a gradient, their arrays, the gradients and
-        the parameters' states.
+    ) -> list[tuple[list[Tensor], list[np.ndarray], list[np.ndarray], list[Any], KernelPlan]]:
+        """Per group: the parameters that have a gradient, their arrays, the gradients, the
+        parameters' states and the group's plan (``_plan_for``).
 
         Every gradient is checked to fit its parameter (the kernels trust their inputs)
         before any is used, so a bad one stops ``step`` before anything has changed; only
@@ -401,11 +395,11 @@ class Optimizer:
                 if grad is None:
                     continue
                 d, g = p._array, grad._array
+                flags = d.flags
                 if (
                     g.shape != d.shape
                     or g.dtype != d.dtype
-                    or not (g.flags.c_contiguous and d.flags.c_contiguous)
-                    or not d.flags.writeable
+                    or not (flags.c_contiguous and flags.writeable and g.flags.c_contiguous)
                 ):
                     self._refuse(d, g)
                 state = state_of(p)
@@ -419,7 +413,7 @@ class Optimizer:
                 grads.append(g)
                 states.append(state)
             if params:
-                work.append((group, params, arrays, grads, states))
+                work.append((params, arrays, grads, states, self._plan_for(group, arrays)))
         for states, i, p, group in fresh:  # every gradient fits: now states may be made
             states[i] = self.state[p] = self.init_state(p, group)
             self._state_arrays[p] = p._array
