@@ -74,7 +74,10 @@ def to_array(data: Any, dtype: Any = None) -> np.ndarray:
     """User data (numbers, nested lists, arrays; a Tensor's ``.data``) as a fresh array with
     PyTorch's dtype rules: Python floats become float32, arrays keep their dtype."""
     if dtype is not None:
-        return np.array(data, dtype=np.dtype(dtype))
+        dtype = np.dtype(dtype)
+        if dtype.kind not in "biuf":
+            raise TypeError(f"cannot make a tensor of dtype {dtype}: only numbers and booleans")
+        return np.array(data, dtype=dtype)
     arr = np.array(data)
     if isinstance(data, np.ndarray | np.generic):
         if arr.dtype.kind not in "biuf":

@@ -95,7 +95,9 @@ def rmsprop_update(  # type: ignore[no-untyped-def]
             ga = ga_low if one_minus_alpha < 0.5 else ga_high
             ga_flat[i] = ga
             ga_hat = ga if bias_correction == 1 else ga / bias_correction
-            s = s - ga_hat * ga_hat
+            # v − ḡ², as PyTorch's fused multiply-add gives it: where ḡ² overflows, v (≥ ḡ²)
+            # is inf already and stays inf, instead of inf − inf = NaN (a select: vectorises)
+            s = s if s == np.inf else s - ga_hat * ga_hat
         denom = np.sqrt(s + eps_in) + eps_out
         if momentum_buffer is not None:
             m = momentum * m_flat[i] + lr_in * g / denom

@@ -21,6 +21,7 @@ from ..kernels import parallel_launch
 __all__ = [
     "KernelPlan",
     "check_arguments",
+    "check_plan",
     "hyperparameters",
     "locked",
     "parallel",
@@ -199,3 +200,10 @@ def check_arguments(
                     f"{name}: {what} of parameter {i} must be a C-contiguous array of shape "
                     f"{theta.shape} and dtype {theta.dtype}; got {got}"
                 )
+
+
+def check_plan(plan: KernelPlan, params: Sequence[np.ndarray]) -> None:
+    """A functional form's second check: its hyperparameters fit every parameter dtype
+    (``KernelPlan.check``), before the first parameter is updated."""
+    for dtype in {theta.dtype for theta in params}:
+        plan.check(dtype)

@@ -13,9 +13,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..porting import not_covered
-from .optimizer import Optimizer
+from .optimizer import Optimizer, real_number
 
 __all__ = ["CosineAnnealingLR", "ExponentialLR", "LRScheduler", "LambdaLR", "StepLR"]
+
+
+def _factor(scheduler: str, name: str, value: Any) -> Any:
+    """A scheduler's number (``gamma``, ``eta_min``): a finite, non-negative real, or the
+    error now rather than a NaN or negative learning rate later."""
+    if not 0 <= real_number(f"{scheduler}: {name}", value) < math.inf:
+        raise ValueError(f"{scheduler}: {name} must be a finite non-negative number, got {value}")
+    return value
 
 
 class LRScheduler:
@@ -48,10 +56,26 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def step(self) -> None:
-        """Advance one epoch and set every group's learning rate."""
+        """Advance one epoch and set every group's learning rate.
+
+        A rate the optimizer would refuse (negative, NaN, infinite, not a number — e.g.
+        from a lambda) is refused here, before any group or the epoch count changes.
+        """
         self._step_count += 1
         self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr(), strict=True):
+        try:
+            rates = self.get_lr()
+            for i, lr in enumerate(rates):
+                if not 0 <= real_number(f"lr of parameter group {i}", lr) < math.inf:
+                    raise ValueError(
+                        f"{type(self).__name__}: the learning rate for parameter group {i} "
+                        f"at epoch {self.last_epoch} would be {lr}; refusing to set it"
+                    )
+        except BaseException:
+            self._step_count -= 1
+            self.last_epoch -= 1
+            raise
+        for group, lr in zip(self.optimizer.param_groups, rates, strict=True):
             group["lr"] = lr
         self._last_lr = self._current()
 
@@ -76,7 +100,7 @@ class StepLR(LRScheduler):
     ) -> None:
         if not isinstance(step_size, int) or step_size <= 0:
             raise ValueError(f"StepLR: step_size must be a positive integer, got {step_size!r}")
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size, self.gamma = step_size, _factor("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -89,7 +113,7 @@ class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = _factor("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -110,7 +134,7 @@ class CosineAnnealingLR(LRScheduler):
     ) -> None:
         if not isinstance(T_max, int) or T_max <= 0:
             raise ValueError(f"CosineAnnealingLR: T_max must be a positive integer, got {T_max!r}")
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max, self.eta_min = T_max, _factor("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

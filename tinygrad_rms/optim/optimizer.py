@@ -135,11 +135,14 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def _validate(self, hyperparameters: dict[str, Any]) -> None:
-        for name, check in self._checks.items():
+    @classmethod
+    def _validate(cls, hyperparameters: dict[str, Any]) -> None:
+        """What the constructor checks (also run by the functional form and at a step
+        whose hyperparameters changed): each value's own check, and flags are booleans."""
+        for name, check in cls._checks.items():
             if name in hyperparameters:
                 check(hyperparameters[name])
-        for name in _flags(type(self)):
+        for name in _flags(cls):
             value = hyperparameters.get(name, False)
             if type(value) is not bool:  # 1, "no", np.bool_: truthiness would lie
                 raise TypeError(

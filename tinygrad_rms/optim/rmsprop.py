@@ -21,7 +21,7 @@ import numpy as np
 from ..kernels import rmsprop_update, rmsprop_update_parallel
 from ..kernels.rmsprop import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
+from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -167,8 +167,11 @@ def rmsprop(
     ``step`` is advanced.  ``initial_accumulator_value`` only matters where the state is
     created.  ``RMSprop.step`` runs this same loop, with the plan kept between steps.
     """
-    plan = _Plan(hyperparameters(locals()))  # first statement: locals() holds the arguments
+    given = hyperparameters(locals())  # first statement: locals() holds the arguments
+    RMSprop._validate(given)  # what the class checks
+    plan = _Plan(given)
     check_arguments("rmsprop", params, grads, states)
+    check_plan(plan, params)
     _apply(params, grads, states, plan)
 
 
@@ -288,7 +291,8 @@ class RMSprop(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _validate(self, hyperparameters: dict[str, Any]) -> None:
+    @classmethod
+    def _validate(cls, hyperparameters: dict[str, Any]) -> None:
         super()._validate(hyperparameters)
         momentum = hyperparameters.get("momentum", 0)
         if hyperparameters.get("nesterov") and not momentum > 0:

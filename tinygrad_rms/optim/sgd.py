@@ -14,7 +14,7 @@ import numpy as np
 from ..kernels import sgd_update, sgd_update_parallel
 from ..kernels.sgd import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, hyperparameters, locked, parallel
+from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["SGD", "sgd"]
@@ -110,8 +110,11 @@ def sgd(
 
     ``SGD.step`` runs this same loop, with the plan kept between steps.
     """
-    plan = _Plan(hyperparameters(locals()))  # first statement: locals() holds the arguments
+    given = hyperparameters(locals())  # first statement: locals() holds the arguments
+    SGD._validate(given)  # what the class checks
+    plan = _Plan(given)
     check_arguments("sgd", params, grads, states)
+    check_plan(plan, params)
     _apply(params, grads, states, plan)
 
 
@@ -164,7 +167,8 @@ class SGD(Optimizer):
         )
         super().__init__(params, defaults)
 
-    def _validate(self, hyperparameters: dict[str, Any]) -> None:
+    @classmethod
+    def _validate(cls, hyperparameters: dict[str, Any]) -> None:
         super()._validate(hyperparameters)
         h = hyperparameters
         if h.get("nesterov") and (h.get("momentum", 0) <= 0 or h.get("dampening", 0) != 0):
