@@ -294,3 +294,22 @@ def test_concurrent_saves_give_normal_permissions(tmp_path: Path) -> None:
     plain = tmp_path / "plain"
     plain.touch()
     assert {p.stat().st_mode for p in paths} == {plain.stat().st_mode}
+
+
+def test_every_byte_flip_of_a_pytorch_file_is_refused_or_harmless(tmp_path: Path) -> None:
+    """The same for a file PyTorch wrote (its pickle, storages and zip structure)."""
+    raw = (FIXTURES / "pt_simplenet.pt").read_bytes()
+    expected = tg.load(FIXTURES / "pt_simplenet.pt")
+    bad = tmp_path / "flipped.pt"
+    for i in range(0, len(raw), 5):
+        flipped = bytearray(raw)
+        flipped[i] ^= 0xFF
+        bad.write_bytes(bytes(flipped))
+        try:
+            loaded = tg.load(bad)
+        except ValueError as e:
+            assert str(bad) in str(e), (i, e)
+            continue
+        assert list(loaded) == list(expected), i
+        for key, value in expected.items():
+            np.testing.assert_array_equal(loaded[key].numpy(), value.numpy(), err_msg=str(i))

@@ -467,12 +467,34 @@ def test_tensor_views_are_checked_against_their_storage(
     assert str(path) in str(info.value)
 
 
-def test_deeply_nested_pickle_needs_no_recursion(tmp_path: Path) -> None:
+def test_deeply_nested_pickle_is_a_value_error_not_a_recursion_error(tmp_path: Path) -> None:
     depth = 100_000
-    got = tg.load(crafted(tmp_path, b"]" * depth + b"a" * (depth - 1)))
-    for _ in range(depth - 1):
+    path = crafted(tmp_path, b"]" * depth + b"a" * (depth - 1))
+    with pytest.raises(ValueError, match="deeper than 100 levels") as info:
+        tg.load(path)
+    assert str(path) in str(info.value)
+    got = tg.load(crafted(tmp_path, b"]" * 90 + b"a" * 89))  # within the limit: loads
+    for _ in range(89):
         (got,) = got
     assert got == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"]q\x00h\x00a", b"}q\x00X\x01\x00\x00\x00kh\x00s", b"]q\x00]q\x01h\x00ah\x01a"],
+    ids=["list_in_itself", "dict_in_itself", "two_lists_in_each_other"],
+)
+def test_a_pickle_that_contains_itself_is_refused(tmp_path: Path, body: bytes) -> None:
+    path = crafted(tmp_path, body)
+    with pytest.raises(ValueError, match="contains itself") as info:
+        tg.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_shared_containers_are_not_cycles(tmp_path: Path) -> None:
+    # [x, x] with x = []: the memo shares one list twice
+    got = tg.load(crafted(tmp_path, b"](]q\x00h\x00e"))
+    assert got == [[], []] and got[0] is got[1]
 
 
 # ---------------------------------------------------------------------- damaged files

@@ -110,7 +110,9 @@ def read_torch_archive(zf: zipfile.ZipFile, name: str, map_location: Any = None)
                 raise _Bad(f"unknown byte order {byteorder!r}")
         storages = _Storages(zf, prefix, "<" if byteorder == "little" else ">")
         program = zf.read(f"{prefix}data.pkl")
-        return _Interpreter(program, storages, check_location).run()
+        result = _Interpreter(program, storages, check_location).run()
+        _refuse_cycles(result)
+        return result
     except _Bad as e:
         raise ValueError(f"load: {name}: {e}") from None
     except (zipfile.BadZipFile, EOFError, OSError, zipfile.LargeZipFile) as e:
@@ -129,6 +131,31 @@ def read_torch_archive(zf: zipfile.ZipFile, name: str, map_location: Any = None)
         raise ValueError(
             f"load: {name} holds a malformed pickle ({type(e).__name__}: {e})"
         ) from None
+
+
+#: How deep the loaded containers may nest (as ``serialization.MAX_DEPTH`` for our files).
+MAX_DEPTH = 100
+
+
+def _refuse_cycles(root: Any) -> None:
+    """Refuse a loaded object that contains itself (a pickle's memo can build one) or nests
+    deeper than ``MAX_DEPTH``: walked without recursion, each container once."""
+    stack: list[tuple[Any, tuple[int, ...]]] = [(root, ())]
+    seen: set[int] = set()
+    while stack:
+        obj, path = stack.pop()
+        if not isinstance(obj, list | tuple | dict):
+            continue
+        if id(obj) in path:
+            raise _Bad("a container in it contains itself")
+        if len(path) >= MAX_DEPTH:
+            raise _Bad(f"containers nest deeper than {MAX_DEPTH} levels")
+        if id(obj) in seen:  # shared, not circular (checked on its first path)
+            continue
+        seen.add(id(obj))
+        inner = (*path, id(obj))
+        items = obj.values() if isinstance(obj, dict) else obj
+        stack.extend((item, inner) for item in items)
 
 
 def check_map_location(map_location: Any) -> Callable[[_StorageRef], None]:
