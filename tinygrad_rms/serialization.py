@@ -2,7 +2,8 @@
 
 Why not pickle (as ``torch.save`` does): loading a pickle can run arbitrary code.  Here a
 checkpoint is a plain numpy ``.npz`` archive read with ``allow_pickle=False``: arrays are
-stored as ``.npy`` entries, and everything else — the nesting of dicts, lists and tuples,
+stored as ``.npy`` entries, and everything else — the nesting of dicts (ordered or not),
+lists and tuples,
 the type of each key (optimizer states use integer keys) and plain numbers, strings,
 booleans and None — is one JSON document stored beside them.  Loading such a file can
 only ever produce arrays and those plain values.
@@ -29,6 +30,7 @@ import pickle
 import secrets
 import stat
 import zipfile
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -77,7 +79,7 @@ def _encode(obj: Any, arrays: dict[str, np.ndarray], where: str, path: tuple[int
                 raise TypeError(f"save: dict keys must be str or int, got {key!r} at {where}")
             kind = "int" if isinstance(key, int) else "str"
             items.append([kind, str(key), _encode(value, arrays, f"{where}[{key!r}]", inner)])
-        return {"dict": items}
+        return {"odict" if isinstance(obj, OrderedDict) else "dict": items}
     if isinstance(obj, list | tuple):
         kind = "list" if isinstance(obj, list) else "tuple"
         return {kind: [_encode(v, arrays, f"{where}[{i}]", inner) for i, v in enumerate(obj)]}
@@ -105,11 +107,12 @@ def _decode(node: Any, arrays: Any, path: str, depth: int = 0) -> Any:
         return arrays[body]
     if kind == "value":
         return body
-    if kind == "dict":
-        return {
+    if kind in ("dict", "odict"):  # an OrderedDict (a module's state_dict) comes back as one
+        items = {
             (int(key) if key_kind == "int" else key): _decode(value, arrays, path, depth + 1)
             for key_kind, key, value in body
         }
+        return OrderedDict(items) if kind == "odict" else items
     if kind in ("list", "tuple"):
         items = [_decode(v, arrays, path, depth + 1) for v in body]
         return items if kind == "list" else tuple(items)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import types
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -45,6 +46,8 @@ class Parameter(Tensor):
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
+
+    __str__ = __repr__  # print(p) too, as in PyTorch
 
 
 class IncompatibleKeys(NamedTuple):
@@ -396,7 +399,7 @@ class Module:
         buffer (PyTorch's keys and order); ``keep_vars=True`` gives the Parameters
         themselves, ``prefix`` is put before every key, ``destination`` is filled and
         returned instead of a new dict."""
-        out: dict[str, Tensor] = {} if destination is None else destination
+        out: dict[str, Tensor] = OrderedDict() if destination is None else destination
         for name, t in self._named_state(prefix):
             out[name] = t if keep_vars else t.detach()
         return out
