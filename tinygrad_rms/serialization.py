@@ -4,8 +4,8 @@ Why not pickle (as ``torch.save`` does): loading a pickle can run arbitrary code
 checkpoint is a plain numpy ``.npz`` archive read with ``allow_pickle=False``: arrays are
 stored as ``.npy`` entries, and everything else — the nesting of dicts (ordered or not),
 lists and tuples, the type of each key (optimizer states use integer keys) and plain
-numbers, strings, booleans and None — is one JSON document stored beside them.  Loading such a file can
-only ever produce arrays and those plain values.
+numbers, strings, booleans and None — is one JSON document stored beside them.  Loading
+such a file can only ever produce arrays and those plain values.
 
 ``load`` also reads the files ``torch.save`` writes (PyTorch ≥ 1.6's zip format), without
 PyTorch and without unpickling: ``torch_format`` interprets their pickle itself and admits

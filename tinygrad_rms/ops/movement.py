@@ -313,29 +313,20 @@ class CopySlices(IndexPut, name="CopySlices"):
 
 class Tril(Function, arrays=True, name="TrilBackward0"):
     """The lower triangle of the last two dims (on and below ``diagonal``), zeros above;
-    the gradient keeps the same triangle."""
+    the gradient keeps the same triangle.  ``part`` is ``np.tril`` (``np.triu`` for Triu)."""
 
     @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.tril(x, diagonal)
+    def forward(ctx, x, diagonal, part):
+        ctx.diagonal, ctx.part = diagonal, part
+        return part(x, diagonal)
 
     @staticmethod
     def backward(ctx, g):
-        return np.tril(g, ctx.diagonal), None
+        return ctx.part(g, ctx.diagonal), None, None
 
 
-class Triu(Function, arrays=True, name="TriuBackward0"):
+class Triu(Tril, name="TriuBackward0"):
     """The upper triangle of the last two dims (on and above ``diagonal``), zeros below."""
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        ctx.diagonal = diagonal
-        return np.triu(x, diagonal)
-
-    @staticmethod
-    def backward(ctx, g):
-        return np.triu(g, ctx.diagonal), None
 
 
 class Cat(Function, arrays=True, name="CatBackward0"):
@@ -538,13 +529,13 @@ def setitem(input: Any, index: Any, value: Any) -> Any:
 def tril(input: Any, diagonal: int = 0) -> Any:
     """The lower triangle of the last two dims; ``diagonal`` > 0 keeps more above."""
     _triangle_input("tril", input, diagonal)
-    return Tril.apply(input, int(diagonal))
+    return Tril.apply(input, int(diagonal), np.tril)
 
 
 def triu(input: Any, diagonal: int = 0) -> Any:
     """The upper triangle of the last two dims (``triu(ones(n, n), 1)``: a causal mask)."""
     _triangle_input("triu", input, diagonal)
-    return Triu.apply(input, int(diagonal))
+    return Triu.apply(input, int(diagonal), np.triu)
 
 
 def _triangle_input(op: str, input: Any, diagonal: Any) -> None:
