@@ -507,10 +507,10 @@ def test_rnncell_wrong_shapes_name_them() -> None:
     assert "(2, 5)" in str(info.value) and "4" in str(info.value)
     with pytest.raises(ValueError, match=r"\(2, 3, 4\)"):
         cell(tg.randn(2, 3, 4))
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(RuntimeError) as info:  # PyTorch raises RuntimeError here too
         cell(tg.randn(2, 4), tg.randn(2, 7))
     assert "(2, 7)" in str(info.value) and "(2, 4)" in str(info.value)
-    with pytest.raises(ValueError, match=r"\(8,\)"):
+    with pytest.raises(RuntimeError, match=r"\(8,\)"):
         cell(tg.randn(2, 4), tg.randn(8))  # unbatched hx for a batched input
 
 
@@ -521,13 +521,13 @@ def test_rnn_wrong_shapes_name_them() -> None:
     assert "(5, 2, 3)" in str(info.value) and "4" in str(info.value)
     with pytest.raises(ValueError, match=r"\(5,\)"):
         rnn(tg.randn(5))
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(RuntimeError) as info:  # PyTorch raises RuntimeError here too
         rnn(tg.randn(5, 2, 4), tg.randn(1, 3, 8))
     assert "(1, 3, 8)" in str(info.value) and "(1, 2, 8)" in str(info.value)
-    with pytest.raises(ValueError, match=r"\(2, 8\)"):
+    with pytest.raises(RuntimeError, match=r"\(2, 8\)"):
         rnn(tg.randn(5, 2, 4), tg.randn(2, 8))  # h0 without its layer dim
     # batch_first: h0 still (1, N, H), with N taken from dim 0
-    with pytest.raises(ValueError, match=r"\(1, 5, 8\)"):
+    with pytest.raises(RuntimeError, match=r"\(1, 5, 8\)"):
         nn.RNN(4, 8, batch_first=True)(tg.randn(2, 5, 4), tg.randn(1, 5, 8))
 
 
@@ -535,7 +535,11 @@ def test_rnn_constructor_errors() -> None:
     with pytest.raises(ValueError, match="nonlinearity"):
         nn.RNN(3, 4, nonlinearity="sigmoid")
     with pytest.raises(ValueError, match="num_layers"):
-        nn.RNN(3, 4, num_layers=2)
+        nn.RNN(3, 4, num_layers=0)
+    with pytest.raises(ValueError, match="proj_size"):
+        nn.LSTM(3, 4, proj_size=2)
+    with pytest.raises(ValueError, match="dropout"):
+        nn.GRU(3, 4, dropout=1.5)
     with pytest.raises(ValueError, match="hidden_size"):
         nn.RNNCell(3, 0)
 

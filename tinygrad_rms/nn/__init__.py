@@ -5,7 +5,7 @@ module.py      Module (registration of parameters, buffers and children; state d
 container.py   Sequential, ModuleList, ModuleDict
 linear.py      Linear
 layers.py      Identity, Flatten, Dropout, Embedding
-rnn.py         RNNCell, RNN
+rnn.py         RNN, LSTM, GRU and their cells
 activation.py  ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, LeakyReLU, ELU, GELU, SiLU,
                Softplus
 loss.py        MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
@@ -47,11 +47,13 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module, Parameter
-from .rnn import RNN, RNNCell
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "ELU",
     "GELU",
+    "GRU",
+    "LSTM",
     "RNN",
     "BCELoss",
     "BCEWithLogitsLoss",
@@ -59,10 +61,12 @@ __all__ = [
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRUCell",
     "HuberLoss",
     "Identity",
     "KLDivLoss",
     "L1Loss",
+    "LSTMCell",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",
