@@ -135,7 +135,7 @@ def test_cells_unrolled_are_the_sequence_layer():
 
 
 def test_pytorchs_lstm_file_loads_and_initialisation_is_pytorchs_range():
-    state = tg.load(FIXTURES / "pt_lstm.pt")
+    state = tg.load(FIXTURES / "rnn_lstm.pt")
     model = nn.LSTM(3, 4, num_layers=2)
     model.load_state_dict(state)
     assert list(model.state_dict()) == list(state)
