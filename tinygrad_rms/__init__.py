@@ -86,6 +86,7 @@ from .ops.movement import (
     transpose,
     tril,
     triu,
+    unbind,
     unsqueeze,
 )
 from .ops.nn import log_softmax, softmax
@@ -372,6 +373,7 @@ __all__ = [
     "tril",
     "triu",
     "uint8",
+    "unbind",
     "unsqueeze",
     "var",
     "where",

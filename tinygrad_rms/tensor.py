@@ -850,6 +850,7 @@ class Tensor:
     transpose = movement.transpose
     t = movement.t
     tril = movement.tril
+    unbind = movement.unbind
     triu = movement.triu
     permute = movement.permute
     expand = movement.expand

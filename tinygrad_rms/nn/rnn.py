@@ -99,15 +99,16 @@ class _Recurrent(Module):
             projected = F.linear(xs, w_ih, b_ih)
         else:  # both biases once, with the input projection of every step
             projected = F.linear(xs, w_ih, None if b_ih is None else b_ih + b_hh)
+        inputs = projected.unbind(0)  # one node for all steps (not a slice node each)
         outputs: list[Tensor] = [None] * steps  # type: ignore[list-item]
         h, c = state[0], state[-1]
         for t in reversed(range(steps)) if reverse else range(steps):
             if mode == "LSTM":
-                h, c = lstm_step(projected[t] + F.linear(h, w_hh), c)
+                h, c = lstm_step(inputs[t] + F.linear(h, w_hh), c)
             elif mode == "GRU":
-                h = gru_step(projected[t], F.linear(h, w_hh, b_hh), h)
+                h = gru_step(inputs[t], F.linear(h, w_hh, b_hh), h)
             else:
-                pre = projected[t] + F.linear(h, w_hh)
+                pre = inputs[t] + F.linear(h, w_hh)
                 h = F.tanh(pre) if mode == "RNN_TANH" else F.relu(pre)
             outputs[t] = h
         return stack(outputs, 0), ((h, c) if mode == "LSTM" else (h,))

@@ -41,6 +41,7 @@ __all__ = [
     "transpose",
     "tril",
     "triu",
+    "unbind",
     "unsqueeze",
     "view_as",
 ]
@@ -377,6 +378,21 @@ class Split(Function, arrays=True, name="SplitBackward0"):
         return np.concatenate(grads, axis=ctx.dim), None, None
 
 
+class Unbind(Function, arrays=True, name="UnbindBackward0"):
+    """The slices along ``dim`` (views), each without that dim; backward stacks their
+    gradients back (one array, however many slices: a loop over the time steps of a
+    sequence uses this rather than indexing step by step)."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return tuple(np.moveaxis(x, dim, 0))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return np.stack(grads, axis=ctx.dim), None
+
+
 class SplitWithSizes(Split, name="SplitWithSizesBackward0"):
     """Pieces of the listed sizes (``split([2, 3])``)."""
 
@@ -570,6 +586,12 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
         raise ValueError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
     (d,) = normalize_dims(dim, tensors[0].ndim + 1) or (0,)
     return Stack.apply(*tensors, d)
+
+
+def unbind(input: Any, dim: int = 0) -> tuple[Any, ...]:
+    """The slices of ``input`` along ``dim``, as a tuple of tensors without that dim."""
+    (dim,) = normalize_dims(dim, input._array.ndim)
+    return Unbind.apply(input, dim)
 
 
 def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0) -> Any:

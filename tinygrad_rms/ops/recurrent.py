@@ -30,9 +30,12 @@ __all__ = ["gru_step", "lstm_step"]
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """σ(x) without overflow warnings: exp of −|x| only."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+    """σ(x) = 1/(1 + e^−x) in three passes over one new array; e^−x overflows to inf for
+    very negative x, giving exactly 0 (the warning is silenced, the value is right)."""
+    with np.errstate(over="ignore"):
+        out = np.exp(-x)
+    out += 1
+    return np.reciprocal(out, out=out)
 
 
 class LSTMStep(Function, arrays=True, name="LSTMCellBackward"):
