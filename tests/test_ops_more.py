@@ -1312,3 +1312,29 @@ def test_one_hot_floor_divide_and_equal_against_live_pytorch(rng):
     assert tg.allclose(tg.tensor(a), tg.tensor(a * (1 + 1e-6))) == torch.allclose(
         torch.tensor(a), torch.tensor(a * (1 + 1e-6))
     )
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_unbind_forward_backward_and_node(dim, rng):
+    a = rng.standard_normal((3, 4, 2))
+    pieces = tg.tensor(a).unbind(dim)
+    expected = np.moveaxis(a, dim, 0)
+    assert len(pieces) == a.shape[dim]
+    for piece, want in zip(pieces, expected, strict=True):
+        np.testing.assert_array_equal(piece.numpy(), want)
+    check_grads(lambda t: tg.stack([p * (i + 1) for i, p in enumerate(t.unbind(dim))]), a)
+    assert leaf(a).unbind(dim)[0].grad_fn.name() == "UnbindBackward0"
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+def test_unbind_with_unused_pieces_against_live_pytorch(rng):
+    import torch
+
+    a = rng.standard_normal((4, 3))
+    grads = []
+    for lib in (tg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        first, _, third, _ = lib.unbind(x, 0)
+        (first * 2 + third.exp()).sum().backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-15)
