@@ -6,8 +6,9 @@ One layer in one direction over a sequence of length L, the way a CPU library do
 
 1. the input projection of all L steps at once, one matmul: ``x W_ihᵀ + b`` (L·N rows);
 2. per step, the recurrent projection ``h W_hhᵀ``, one matmul (BLAS);
-3. per step, the gate arithmetic as one graph node (``ops/recurrent.py``; Elman's RNN
-   needs only tanh/relu of a sum).
+3. per step, the gate arithmetic; for LSTM and GRU the whole layer is one graph node
+   whose backward through time makes each weight gradient one matmul over all steps
+   (``ops/recurrent.py``); Elman's RNN is composed from the library's ops.
 
 Backpropagation through time needs nothing special: the graph is the unrolled loop, and
 ``backward`` walks it like any other.  Parameters per layer k and direction (suffix
@@ -25,7 +26,7 @@ import numpy as np
 
 from ..arrays import default_float
 from ..creation import zeros
-from ..ops.recurrent import gru_step, lstm_step
+from ..ops.recurrent import gru_layer, lstm_layer
 from ..tensor import Tensor, cat, stack
 from . import functional as F
 from . import init
@@ -94,24 +95,27 @@ class _Recurrent(Module):
         """One layer in one direction over ``xs`` (L, N, in) from ``state`` ((h,) or (h, c),
         each (N, H)): the outputs (L, N, H) in time order, and the last state."""
         w_ih, w_hh, b_ih, b_hh = self._weights(index)
-        mode, steps = self.mode, xs.shape[0]
-        if mode == "GRU":  # b_hh stays inside the reset gate: projected with h each step
-            projected = F.linear(xs, w_ih, b_ih)
-        else:  # both biases once, with the input projection of every step
-            projected = F.linear(xs, w_ih, None if b_ih is None else b_ih + b_hh)
+        if xs.dtype != w_ih.dtype:
+            raise RuntimeError(
+                f"{type(self).__name__}: input must have the type {w_ih.dtype} of the "
+                f"parameters, got type {xs.dtype}"
+            )
+        if self.mode == "LSTM":  # one node for the layer (ops/recurrent.py)
+            out, h, c = lstm_layer(xs, state[0], state[1], w_ih, w_hh, b_ih, b_hh, reverse)
+            return out, (h, c)
+        if self.mode == "GRU":
+            out, h = gru_layer(xs, state[0], w_ih, w_hh, b_ih, b_hh, reverse)
+            return out, (h,)
+        # Elman: tanh/relu of a sum, composed from the library's ops
+        projected = F.linear(xs, w_ih, None if b_ih is None else b_ih + b_hh)
         inputs = projected.unbind(0)  # one node for all steps (not a slice node each)
-        outputs: list[Tensor] = [None] * steps  # type: ignore[list-item]
-        h, c = state[0], state[-1]
-        for t in reversed(range(steps)) if reverse else range(steps):
-            if mode == "LSTM":
-                h, c = lstm_step(inputs[t] + F.linear(h, w_hh), c)
-            elif mode == "GRU":
-                h = gru_step(inputs[t], F.linear(h, w_hh, b_hh), h)
-            else:
-                pre = inputs[t] + F.linear(h, w_hh)
-                h = F.tanh(pre) if mode == "RNN_TANH" else F.relu(pre)
+        outputs: list[Tensor] = [None] * xs.shape[0]  # type: ignore[list-item]
+        h = state[0]
+        for t in reversed(range(len(inputs))) if reverse else range(len(inputs)):
+            pre = inputs[t] + F.linear(h, w_hh)
+            h = F.tanh(pre) if self.mode == "RNN_TANH" else F.relu(pre)
             outputs[t] = h
-        return stack(outputs, 0), ((h, c) if mode == "LSTM" else (h,))
+        return stack(outputs, 0), (h,)
 
 
 class _RNNBase(_Recurrent):
