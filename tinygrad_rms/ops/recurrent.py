@@ -74,6 +74,7 @@ class LSTMLayer(Function, arrays=True, name="LSTMBackward"):
         gates = _project(x, w_ih, bias)  # (L, N, 4H), then overwritten by the activations
         h_prev = np.empty((steps, *h0.shape), h0.dtype)  # the state each step started from
         c_all = np.empty((steps, *c0.shape), c0.dtype)  # each step's new cell state
+        tanh_c = np.empty((steps, *c0.shape), c0.dtype)  # and its tanh
         out = np.empty((steps, *h0.shape), h0.dtype)
         h, c = h0, c0
         for t in _order(steps, reverse):
@@ -85,15 +86,16 @@ class LSTMLayer(Function, arrays=True, name="LSTMBackward"):
             np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])  # g
             i, f, g, o = np.split(a, 4, axis=-1)
             c = f * c + i * g
-            h = o * np.tanh(c)
+            np.tanh(c, out=tanh_c[t])
+            h = o * tanh_c[t]
             c_all[t], out[t] = c, h
-        ctx.save_for_backward(x, c0, w_ih, w_hh, gates, h_prev, c_all)
+        ctx.save_for_backward(x, c0, w_ih, w_hh, gates, h_prev, c_all, tanh_c)
         ctx.reverse, ctx.bias = reverse, b_ih is not None
         return out, h, c
 
     @staticmethod
     def backward(ctx, d_out, d_hn, d_cn):
-        x, c0, w_ih, w_hh, act, h_prev, c_all = ctx.saved_tensors
+        x, c0, w_ih, w_hh, act, h_prev, c_all, tanh_c = ctx.saved_tensors
         steps = x.shape[0]
         d = np.empty_like(act)
         dh, dc = d_hn.copy(), d_cn.copy()
@@ -102,19 +104,15 @@ class LSTMLayer(Function, arrays=True, name="LSTMBackward"):
             t = order[k]
             c_before = c_all[order[k - 1]] if k else c0
             i, f, g, o = np.split(act[t], 4, axis=-1)
+            di, df, dg, do = np.split(d[t], 4, axis=-1)  # views of d, written in place
             dh += d_out[t]
-            tc = np.tanh(c_all[t])
+            tc = tanh_c[t]
             dc += dh * o * (1 - tc * tc)
-            d[t] = np.concatenate(
-                [
-                    dc * g * i * (1 - i),
-                    dc * c_before * f * (1 - f),
-                    dc * i * (1 - g * g),
-                    dh * tc * o * (1 - o),
-                ],
-                axis=-1,
-            )
-            dc = dc * f
+            np.multiply(dc * g, i * (1 - i), out=di)
+            np.multiply(dc * c_before, f * (1 - f), out=df)
+            np.multiply(dc * i, 1 - g * g, out=dg)
+            np.multiply(dh * tc, o * (1 - o), out=do)
+            dc *= f
             dh = d[t] @ w_hh
         dx, dw_ih, dw_hh = _weight_grads(d, x, h_prev, w_ih, w_hh)
         db = d.sum(axis=(0, 1)) if ctx.bias else None
