@@ -12,7 +12,9 @@ tutorials and of popular beginner programs:
   RMSprop with StepLR, clipping, eval with ``no_grad``, a state dict through
   ``torch.save``/``torch.load`` on a file object;
 * ``recurrent_by_hand``: ``set_default_dtype(float64)``, ``torch.*`` functions, and
-  in-place ops recorded in the graph (``outputs[t] = h``, ``pre += ...``, ``*=``).
+  in-place ops recorded in the graph (``outputs[t] = h``, ``pre += ...``, ``*=``);
+* ``continue_from_pytorch``: a ``.pt`` state dict written by ``torch.save`` loaded with
+  ``torch.load(weights_only=True)`` and fine-tuned.
 
 The references are what PyTorch printed (``tests/fixtures/autograd_torch.npz``, written by
 ``make_autograd_fixtures.py``), and live PyTorch where it is installed.
@@ -42,6 +44,7 @@ RTOL, ATOL = 3e-5, 2e-5
 
 def test_the_programs_and_the_fixture_agree_on_what_exists():
     assert PROGRAMS == [
+        "continue_from_pytorch",
         "custom_relu_net",
         "dataloader_classifier",
         "legendre_function",
