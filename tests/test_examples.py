@@ -38,6 +38,7 @@ PNGS = {
         "compare_lr_sweep.png",
     ],
     "rnn_sequence": ["rnn_sequence.png"],
+    "char_lstm": ["char_lstm.png"],
     "conventions": ["conventions.png"],
 }
 EPOCH_LINE = re.compile(r"^Epoch \[(\d+)/10\], Loss: \d+\.\d{4}$")
@@ -113,6 +114,16 @@ def test_rnn_beats_the_baselines(run) -> None:
     assert res["test_mse"] < res["baselines"]["zero"] / 10
     train_losses = [h[1] for h in res["history"][1:]]
     assert train_losses[-1] < train_losses[0]
+
+
+def test_char_lstm_learns_and_samples(run) -> None:
+    res = run("char_lstm")
+    assert set(res["curves"]) == {"RMSprop", "Adagrad", "SGD"}
+    uniform = np.log2(res["vocab"])
+    for curve in res["curves"].values():
+        assert len(curve) >= 2 and all(np.isfinite(v) for _, v in curve)
+        assert curve[-1][1] < uniform  # better than guessing uniformly after a few steps
+    assert res["sample"].startswith("Return ") and len(res["sample"]) == len("Return ") + 70
 
 
 def test_conventions_differ_most_with_tiny_gradients(run) -> None:
