@@ -52,6 +52,16 @@ def _flag(owner: str, name: str, value: Any) -> bool:
 class _Recurrent(Module):
     """The parameters of ``layers`` × ``directions`` recurrences and one layer's loop."""
 
+    def _setup(self, mode: str, input_size: int, hidden_size: int, bias: bool) -> str:
+        """Module init and the arguments every recurrent module checks; returns its name."""
+        super().__init__()
+        owner = type(self).__name__
+        self.mode = mode
+        self.input_size = _positive(owner, "input_size", input_size)
+        self.hidden_size = _positive(owner, "hidden_size", hidden_size)
+        self.bias = _flag(owner, "bias", bias)
+        return owner
+
     def _make_weights(self, layers: int, directions: int, input_size: int) -> None:
         gates, hidden = _GATES[self.mode] * self.hidden_size, self.hidden_size
         dtype = default_float()
@@ -135,13 +145,8 @@ class _RNNBase(_Recurrent):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__()
-        owner = type(self).__name__
-        self.mode = mode
-        self.input_size = _positive(owner, "input_size", input_size)
-        self.hidden_size = _positive(owner, "hidden_size", hidden_size)
+        owner = self._setup(mode, input_size, hidden_size, bias)
         self.num_layers = _positive(owner, "num_layers", num_layers)
-        self.bias = _flag(owner, "bias", bias)
         self.batch_first = _flag(owner, "batch_first", batch_first)
         self.bidirectional = _flag(owner, "bidirectional", bidirectional)
         if (
@@ -294,12 +299,7 @@ class _CellBase(_Recurrent):
     """One step of a recurrence: PyTorch's ``RNNCellBase`` (parameters without suffix)."""
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool) -> None:
-        super().__init__()
-        owner = type(self).__name__
-        self.mode = mode
-        self.input_size = _positive(owner, "input_size", input_size)
-        self.hidden_size = _positive(owner, "hidden_size", hidden_size)
-        self.bias = _flag(owner, "bias", bias)
+        self._setup(mode, input_size, hidden_size, bias)
         self._make_weights(1, 1, self.input_size)
 
     def _step(self, input: Tensor, hx: Any) -> tuple[Tensor, ...]:
