@@ -40,6 +40,13 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return np.reciprocal(out, out=out)
 
 
+def _gates(a: np.ndarray, n: int) -> list[np.ndarray]:
+    """The ``n`` gate blocks of ``a`` (…, n·H) as views (plain slices: ``np.split`` costs
+    more than the arithmetic on these sizes)."""
+    size = a.shape[-1] // n
+    return [a[..., k * size : (k + 1) * size] for k in range(n)]
+
+
 def _project(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """x Wᵀ (+ b) for x of shape (L, N, in): one matmul over all L·N rows."""
     out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(*x.shape[:-1], w.shape[0])
@@ -84,7 +91,7 @@ class LSTMLayer(Function, arrays=True, name="LSTMBackward"):
             a[:, : 2 * hidden] = _sigmoid(a[:, : 2 * hidden])  # i, f
             a[:, 3 * hidden :] = _sigmoid(a[:, 3 * hidden :])  # o
             np.tanh(a[:, 2 * hidden : 3 * hidden], out=a[:, 2 * hidden : 3 * hidden])  # g
-            i, f, g, o = np.split(a, 4, axis=-1)
+            i, f, g, o = _gates(a, 4)
             c = f * c + i * g
             np.tanh(c, out=tanh_c[t])
             h = o * tanh_c[t]
@@ -103,8 +110,8 @@ class LSTMLayer(Function, arrays=True, name="LSTMBackward"):
         for k in range(steps - 1, -1, -1):
             t = order[k]
             c_before = c_all[order[k - 1]] if k else c0
-            i, f, g, o = np.split(act[t], 4, axis=-1)
-            di, df, dg, do = np.split(d[t], 4, axis=-1)  # views of d, written in place
+            i, f, g, o = _gates(act[t], 4)
+            di, df, dg, do = _gates(d[t], 4)  # views of d, written in place
             dh += d_out[t]
             tc = tanh_c[t]
             dc += dh * o * (1 - tc * tc)
@@ -154,7 +161,7 @@ class GRULayer(Function, arrays=True, name="GRUBackward"):
         d_gx, d_gh = np.empty_like(act), np.empty_like(act)
         dh = d_hn.copy()
         for t in reversed(list(_order(steps, ctx.reverse))):
-            r, z, n = np.split(act[t], 3, axis=-1)
+            r, z, n = _gates(act[t], 3)
             dh += d_out[t]
             dn = dh * (1 - z) * (1 - n * n)
             dz = dh * (h_prev[t] - n) * z * (1 - z)
