@@ -6,6 +6,7 @@ container.py   Sequential, ModuleList, ModuleDict
 linear.py      Linear
 layers.py      Identity, Flatten, Dropout, Embedding
 rnn.py         RNN, LSTM, GRU and their cells
+    conv.py        Conv1d, Conv2d, MaxPool1d/2d, AvgPool2d, AdaptiveAvgPool2d
 activation.py  ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, LeakyReLU, ELU, GELU, SiLU,
                Softplus
 loss.py        MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
@@ -33,6 +34,7 @@ from .activation import (
     Tanh,
 )
 from .container import ModuleDict, ModuleList, Sequential
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool1d, MaxPool2d
 from .layers import Dropout, Embedding, Flatten, Identity
 from .linear import Linear
 from .loss import (
@@ -55,8 +57,12 @@ __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "Conv1d",
+    "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
     "Embedding",
@@ -71,6 +77,8 @@ __all__ = [
     "Linear",
     "LogSoftmax",
     "MSELoss",
+    "MaxPool1d",
+    "MaxPool2d",
     "Module",
     "ModuleDict",
     "ModuleList",

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import scalar_operand
-from ..ops import arithmetic, movement
+from ..ops import arithmetic, conv, movement
 from ..ops import nn as ops
 from ..ops.unary import relu, sigmoid, tanh
 from ..porting import not_covered
@@ -20,8 +20,12 @@ from ..random import generator
 from ..tensor import Tensor
 
 __all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "conv1d",
+    "conv2d",
     "cross_entropy",
     "dropout",
     "elu",
@@ -33,9 +37,12 @@ __all__ = [
     "leaky_relu",
     "linear",
     "log_softmax",
+    "max_pool1d",
+    "max_pool2d",
     "mse_loss",
     "nll_loss",
     "one_hot",
+    "pad",
     "relu",
     "sigmoid",
     "silu",
@@ -110,6 +117,208 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             f"got {int(idx.max())}"
         )
     return Tensor._wrap(np.eye(num_classes, dtype=np.int64)[idx])
+
+
+def _image(op: str, input: Any, dims: int) -> Tensor:
+    """``input`` as a batched (N, C, …) tensor of ``dims`` spatial dims: an unbatched
+    (C, …) one gets a batch dim (the caller drops it again)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ValueError(
+            f"{op}: expected a {dims + 1}-d (unbatched) or {dims + 2}-d (batched) input, "
+            f"got shape {input.shape}"
+        )
+    return input if input.ndim == dims + 2 else input.unsqueeze(0)
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-d convolution (PyTorch's cross-correlation) of (N, C, H, W) or (C, H, W) input with
+    ``weight`` (O, C/groups, kh, kw); ``padding`` may be ints or "same"/"valid"."""
+    x = _image("conv2d", input, 2)
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-d (O, C/groups, kh, kw), got {weight.shape}")
+    o, cg, kh, kw = weight.shape
+    if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"conv2d: groups must be a positive int, got {groups!r}")
+    if x.shape[1] != cg * groups or o % groups:
+        raise ValueError(
+            f"conv2d: input of shape {input.shape} has {x.shape[1]} channels, but weight "
+            f"{weight.shape} with groups={groups} expects {cg * groups} (and O divisible)"
+        )
+    stride, dilation = conv.pair(stride, "stride"), conv.pair(dilation, "dilation")
+    if 0 in stride or 0 in dilation:
+        raise ValueError(f"conv2d: stride and dilation must be positive, got {stride}, {dilation}")
+    if padding == "valid":
+        padding = (0, 0)
+    elif padding == "same":
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        total = (dilation[0] * (kh - 1), dilation[1] * (kw - 1))
+        if total[0] % 2 or total[1] % 2:  # PyTorch pads the extra one on the far side
+            x = pad(x, (0, total[1] % 2, 0, total[0] % 2))
+        padding = (total[0] // 2, total[1] // 2)
+    else:
+        padding = conv.pair(padding, "padding")
+    size = [x.shape[2 + k] + 2 * padding[k] - dilation[k] * ((kh, kw)[k] - 1) for k in range(2)]
+    if min(size) < 1:
+        raise ValueError(
+            f"conv2d: the kernel {(kh, kw)} (dilation {dilation}) is larger than the padded "
+            f"input {tuple(x.shape[2 + k] + 2 * padding[k] for k in range(2))}"
+        )
+    out = conv.conv2d(x, weight, bias, stride, padding, dilation, groups)
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def conv1d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """1-d convolution of (N, C, L) or (C, L) input with ``weight`` (O, C/groups, k): the
+    2-d one on a height of 1."""
+    x = _image("conv1d", input, 1)
+    if weight.ndim != 3:
+        raise ValueError(f"conv1d: weight must be 3-d (O, C/groups, k), got {weight.shape}")
+    one = lambda v: v if isinstance(v, str) else (1, v if isinstance(v, int) else v[0])
+    pad_arg = padding if isinstance(padding, str) else (0, one(padding)[1])
+    out = conv2d(
+        x.unsqueeze(2), weight.unsqueeze(2), bias, one(stride), pad_arg, one(dilation), groups
+    )
+    out = out.squeeze(2)
+    return out if input.ndim == 3 else out.squeeze(0)
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """The maximum over each window (stride defaults to the kernel size)."""
+    if return_indices:
+        raise ValueError("max_pool2d: return_indices=True is not supported here")
+    x = _image("max_pool2d", input, 2)
+    kernel, stride, padding, dilation = _pool_args(
+        "max_pool2d", kernel_size, stride, padding, dilation
+    )
+    out = conv.max_pool2d(x, kernel, stride, padding, dilation, bool(ceil_mode))
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """The mean over each window (PyTorch's counting of padding and partial windows)."""
+    x = _image("avg_pool2d", input, 2)
+    kernel, stride, padding, _ = _pool_args("avg_pool2d", kernel_size, stride, padding, 1)
+    out = conv.avg_pool2d(
+        x, kernel, stride, padding, bool(ceil_mode), bool(count_include_pad), divisor_override
+    )
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def _pool_args(op: str, kernel_size: Any, stride: Any, padding: Any, dilation: Any) -> tuple:
+    kernel = conv.pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else conv.pair(stride, "stride")
+    padding, dilation = conv.pair(padding, "padding"), conv.pair(dilation, "dilation")
+    if 0 in kernel or 0 in stride or 0 in dilation:
+        raise ValueError(f"{op}: kernel_size, stride and dilation must be positive")
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(
+            f"{op}: pad should be at most half of effective kernel size, but got pad="
+            f"{padding} and kernel_size={kernel}"
+        )
+    return kernel, stride, padding, dilation
+
+
+def max_pool1d(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """The maximum over each window of (N, C, L) or (C, L) input."""
+    x = _image("max_pool1d", input, 1)
+    first = lambda v: v if isinstance(v, int) else v[0]
+    out = max_pool2d(
+        x.unsqueeze(2),
+        (1, first(kernel_size)),
+        None if stride is None else (1, first(stride)),
+        (0, first(padding)),
+        (1, first(dilation)),
+        ceil_mode,
+    ).squeeze(2)
+    return out if input.ndim == 3 else out.squeeze(0)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Means over PyTorch's adaptive windows: output cell i covers rows ⌊i·H/OH⌋ to
+    ⌈(i+1)·H/OH⌉ (and likewise for columns); one node per output cell."""
+    x = _image("adaptive_avg_pool2d", input, 2)
+    sizes = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    sizes = tuple(x.shape[2 + k] if s is None else int(s) for k, s in enumerate(sizes))
+    h, w = x.shape[2:]
+    if h % sizes[0] == 0 and w % sizes[1] == 0:  # even windows: one average pool
+        k = (h // sizes[0], w // sizes[1])
+        out = conv.avg_pool2d(x, k, k, (0, 0), False, True, None)
+    else:
+        rows = []
+        for i in range(sizes[0]):
+            r0, r1 = (i * h) // sizes[0], -(-((i + 1) * h) // sizes[0])
+            cells = [
+                x[:, :, r0:r1, (j * w) // sizes[1] : -(-((j + 1) * w) // sizes[1])].mean(dim=(2, 3))
+                for j in range(sizes[1])
+            ]
+            rows.append(movement.stack(cells, -1))
+        out = movement.stack(rows, -2)
+    return out if input.ndim == 4 else out.squeeze(0)
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float = 0.0) -> Tensor:
+    """Pad the last dims by ``pad`` = (left, right, top, bottom, …) (constant mode only)."""
+    if mode != "constant":
+        raise ValueError(f"pad: only mode='constant' is supported here, got {mode!r}")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: padding length must be even and at most 2·ndim, got {pad}")
+    widths = [(0, 0)] * input.ndim
+    for k in range(len(pad) // 2):
+        widths[input.ndim - 1 - k] = (pad[2 * k], pad[2 * k + 1])
+    if any(a < 0 or b < 0 for a, b in widths):
+        raise ValueError(f"pad: negative padding (cropping) is not supported here, got {pad}")
+    zeros = Tensor._wrap(
+        np.full(
+            tuple(n + a + b for n, (a, b) in zip(input.shape, widths, strict=True)),
+            value,
+            input.dtype,
+        )
+    )
+    inner = tuple(slice(a, a + n) for n, (a, _) in zip(input.shape, widths, strict=True))
+    return movement.setitem(zeros, inner, input)
 
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:
