@@ -7,6 +7,7 @@ linear.py      Linear
 layers.py      Identity, Flatten, Dropout, Embedding
 rnn.py         RNN, LSTM, GRU and their cells
     conv.py        Conv1d, Conv2d, MaxPool1d/2d, AvgPool2d, AdaptiveAvgPool2d
+    norm.py        BatchNorm1d, BatchNorm2d, LayerNorm
 activation.py  ReLU, Tanh, Sigmoid, Softmax, LogSoftmax, LeakyReLU, ELU, GELU, SiLU,
                Softplus
 loss.py        MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss,
@@ -49,6 +50,7 @@ from .loss import (
     SmoothL1Loss,
 )
 from .module import Module, Parameter
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
@@ -61,6 +63,8 @@ __all__ = [
     "AvgPool2d",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
+    "BatchNorm2d",
     "Conv1d",
     "Conv2d",
     "CrossEntropyLoss",
@@ -73,6 +77,7 @@ __all__ = [
     "KLDivLoss",
     "L1Loss",
     "LSTMCell",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSoftmax",

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..arrays import scalar_operand
-from ..ops import arithmetic, conv, movement
+from ..autograd import no_grad
+from ..ops import arithmetic, conv, movement, norm
 from ..ops import nn as ops
 from ..ops.unary import relu, sigmoid, tanh
 from ..porting import not_covered
@@ -22,6 +23,7 @@ from ..tensor import Tensor
 __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
+    "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv1d",
@@ -34,6 +36,7 @@ __all__ = [
     "huber_loss",
     "kl_div",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
@@ -319,6 +322,75 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float = 0.0) -> 
     )
     inner = tuple(slice(a, a + n) for n, (a, _) in zip(input.shape, widths, strict=True))
     return movement.setitem(zeros, inner, input)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-05,
+) -> Tensor:
+    """Batch norm of (N, C, …) input per channel C, PyTorch's ``F.batch_norm``.
+
+    ``training`` (or no running statistics): normalise with the batch's own mean and
+    biased variance, and update the running ones in place (if given) as
+    ``r ← (1 − momentum)·r + momentum·batch``, the variance taken unbiased (n/(n − 1)), as
+    PyTorch; otherwise normalise with the running statistics.
+    """
+    if not isinstance(input, Tensor) or input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an (N, C, ...) Tensor, got {_shape_of(input)}")
+    channels = input.shape[1]
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and t.shape != (channels,):
+            raise ValueError(
+                f"batch_norm: {name} of shape {t.shape} does not fit {channels} channels"
+            )
+    use_batch = training or running_mean is None or running_var is None
+    count = input.numel() // channels
+    if use_batch and count <= 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {input.shape}"
+        )
+    stats = None if use_batch else (running_mean._array, running_var._array)  # type: ignore[union-attr]
+    out, batch = norm.batch_norm(input, weight, bias, eps, stats)
+    if training and batch is not None and running_mean is not None and running_var is not None:
+        mean, var = batch
+        m = float(momentum)
+        with no_grad():
+            running_mean.mul_(1 - m).add_(Tensor._wrap((mean * m).astype(running_mean.dtype)))
+            unbiased = var * (count / (count - 1))
+            running_var.mul_(1 - m).add_(Tensor._wrap((unbiased * m).astype(running_var.dtype)))
+    return out
+
+
+def _shape_of(value: Any) -> Any:
+    return value.shape if isinstance(value, Tensor) else type(value).__name__
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-05,
+) -> Tensor:
+    """Layer norm over the last dims ``normalized_shape`` (biased variance, as PyTorch)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not isinstance(input, Tensor) or input.shape[input.ndim - len(shape) :] != shape:
+        raise ValueError(
+            f"layer_norm: input of shape {_shape_of(input)} does not end with the normalized "
+            f"shape {shape}"
+        )
+    return norm.layer_norm(input, len(shape), weight, bias, eps)
 
 
 def embedding(input: Tensor, weight: Tensor) -> Tensor:
