@@ -190,3 +190,19 @@ def test_unbatched_input_gives_unbatched_output():
     np.testing.assert_allclose(
         layer(x).detach().numpy(), layer(x.unsqueeze(0))[0].detach().numpy(), rtol=1e-6
     )
+
+
+def test_unflatten_and_dropout2d():
+    assert nn.Unflatten(1, (2, 3))(tg.ones(4, 6)).shape == (4, 2, 3)
+    assert nn.Unflatten(-1, (3, 2))(tg.ones(4, 5, 6)).shape == (4, 5, 3, 2)
+    tg.manual_seed(0)
+    drop = nn.Dropout2d(0.5)
+    y = drop(tg.ones(64, 32, 3, 3)).numpy().reshape(64, 32, 9)
+    assert np.all(y.std(axis=-1) == 0)  # whole channels kept or zeroed
+    assert set(np.unique(y)) <= {0.0, 2.0}
+    assert abs((y[:, :, 0] == 0).mean() - 0.5) < 5 * 0.5 / np.sqrt(64 * 32)
+    drop.eval()
+    x = tg.randn(2, 3, 4, 4)
+    assert drop(x) is x
+    with pytest.raises(ValueError, match=r"3D or 4D input, got \(2, 3\)"):
+        nn.Dropout2d()(tg.ones(2, 3))

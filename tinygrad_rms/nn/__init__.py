@@ -36,7 +36,7 @@ from .activation import (
 )
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, MaxPool1d, MaxPool2d
-from .layers import Dropout, Embedding, Flatten, Identity
+from .layers import Dropout, Dropout2d, Embedding, Flatten, Identity, Unflatten
 from .linear import Linear
 from .loss import (
     BCELoss,
@@ -69,6 +69,7 @@ __all__ = [
     "Conv2d",
     "CrossEntropyLoss",
     "Dropout",
+    "Dropout2d",
     "Embedding",
     "Flatten",
     "GRUCell",
@@ -98,6 +99,7 @@ __all__ = [
     "Softmax",
     "Softplus",
     "Tanh",
+    "Unflatten",
     "functional",
     "init",
     "utils",

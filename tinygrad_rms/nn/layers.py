@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..arrays import default_float
@@ -52,6 +54,38 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace=False"
+
+
+class Unflatten(Module):
+    """Split dim ``dim`` into ``unflattened_size`` (the inverse of ``Flatten``)."""
+
+    def __init__(self, dim: int, unflattened_size: Any) -> None:
+        super().__init__()
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, input: Tensor) -> Tensor:
+        dim = self.dim % input.ndim
+        shape = (*input.shape[:dim], *self.unflattened_size, *input.shape[dim + 1 :])
+        return input.reshape(*shape)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+class Dropout2d(Dropout):
+    """Zero whole channels of (N, C, H, W) or (C, H, W) input with probability ``p`` (scaling
+    the rest by 1/(1−p)), in train mode only: the mask is drawn per (sample, channel)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not self.training or self.p == 0.0:
+            return input
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Dropout2d: expected 3D or 4D input, got {input.shape}")
+        if self.p == 1.0:
+            return input * 0.0
+        mask_shape = (*input.shape[:-2], 1, 1)
+        keep = generator().random(mask_shape) >= self.p
+        return input * (keep / (1.0 - self.p)).astype(input.dtype)
 
 
 class Embedding(Module):
