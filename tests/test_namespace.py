@@ -495,8 +495,8 @@ def test_inference_mode_records_nothing():
 @pytest.mark.parametrize(
     ("where", "name"),
     [
-        ("tinygrad_rms.nn", "Conv2d"),
-        ("tinygrad_rms.nn.functional", "conv2d"),
+        ("tinygrad_rms.nn", "Conv3d"),
+        ("tinygrad_rms.nn.functional", "conv3d"),
         ("tinygrad_rms.nn.init", "trunc_normal_"),
         ("tinygrad_rms.nn.utils", "spectral_norm"),
         ("tinygrad_rms.optim", "LBFGS"),
