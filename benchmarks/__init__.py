@@ -8,6 +8,7 @@ Layout::
     b1_seed_step.py   B1: one training step of the RMSProp document's SimpleNet
     b4_process.py     B4: the whole example program as a process (wall time, peak RSS)
     b6_char_lstm.py   B6: a char-level LSTM/GRU language-model step, with a numpy LSTM floor
+    b7_cnn.py         B7: a small CNN step (and with BatchNorm), with a numpy im2col floor
     simplenet_torch.py  the document's PyTorch program with a fixed seed (B4's twin)
     _spawn.py         the small launcher that measures one child process (see run_child)
     profile_step.py   cProfile of our training step (``python -m benchmarks.profile_step``)
