@@ -14,6 +14,7 @@ when ``optim.set_parallel_threshold`` asks; launched holding ``parallel_launch``
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch
 from .adagrad import adagrad_update, adagrad_update_parallel
 from .adam import adam_update, adam_update_parallel
+from .pool import max_pool2d_backward, max_pool2d_forward
 from .rmsprop import rmsprop_update, rmsprop_update_parallel
 from .sgd import sgd_update, sgd_update_parallel
 
@@ -23,6 +24,8 @@ __all__ = [
     "adagrad_update_parallel",
     "adam_update",
     "adam_update_parallel",
+    "max_pool2d_backward",
+    "max_pool2d_forward",
     "parallel_launch",
     "rmsprop_update",
     "rmsprop_update_parallel",

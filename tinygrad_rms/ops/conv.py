@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Function
+from ..kernels import max_pool2d_backward, max_pool2d_forward
 
 __all__ = ["avg_pool2d", "conv2d", "max_pool2d", "pair"]
 
@@ -129,7 +130,9 @@ class Conv2d(Function, arrays=True, name="ConvolutionBackward0"):
 
 
 class MaxPool2d(Function, arrays=True, name="MaxPool2DWithIndicesBackward0"):
-    """The maximum of each window; the gradient goes to the first position holding it."""
+    """The maximum of each window; the gradient goes to the position PyTorch's kernel
+    picks (the first maximum; a NaN wins).  One Numba pass each way
+    (``kernels/pool.py``)."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
@@ -138,49 +141,20 @@ class MaxPool2d(Function, arrays=True, name="MaxPool2DWithIndicesBackward0"):
             _out_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode),
             _out_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode),
         )
-        need = [  # rows/cols the windows reach, beyond the input on the far side
-            max(
-                0,
-                (out[k] - 1) * stride[k]
-                + dilation[k] * (kernel[k] - 1)
-                + 1
-                - padding[k]
-                - x.shape[2 + k],
-            )
-            for k in range(2)
-        ]
-        low = -np.inf if x.dtype.kind == "f" else np.iinfo(x.dtype).min
-        xp = np.pad(
-            x,
-            ((0, 0), (0, 0), (padding[0], need[0]), (padding[1], need[1])),
-            constant_values=low,
-        )
-        win = _windows(xp, kernel, stride, dilation, out).reshape(n, c, *out, -1)
-        where = win.argmax(axis=-1)  # the first maximum of each window
-        y = np.take_along_axis(win, where[..., None], axis=-1)[..., 0]
+        y = np.empty((n, c, *out), x.dtype)
+        where = np.empty((n, c, *out), np.int64)
+        geometry = np.array([*kernel, *stride, *padding, *dilation], np.int64)
+        max_pool2d_forward(np.ascontiguousarray(x), y, where, geometry)
         ctx.save_for_backward(where)
-        ctx.geometry = x.shape, xp.shape, kernel, stride, padding, dilation
+        ctx.x_shape = x.shape
         return y
 
     @staticmethod
     def backward(ctx, g):
         (where,) = ctx.saved_tensors
-        x_shape, xp_shape, kernel, stride, padding, dilation = ctx.geometry
-        kk = kernel[0] * kernel[1]
-        d_win = (where[..., None] == np.arange(kk)) * g[..., None]
-        d_win = d_win.reshape(*g.shape, kernel[0], kernel[1]).astype(g.dtype, copy=False)
-        dxp = _scatter_windows(d_win, xp_shape, stride, dilation)
-        h, w = x_shape[2:]
-        return (
-            np.ascontiguousarray(
-                dxp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w]
-            ),
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
+        dx = np.zeros(ctx.x_shape, g.dtype)
+        max_pool2d_backward(np.ascontiguousarray(g), where, dx)
+        return dx, None, None, None, None, None
 
 
 class AvgPool2d(Function, arrays=True, name="AvgPool2DBackward0"):
