@@ -89,41 +89,62 @@ class Conv2d(Function, arrays=True, name="ConvolutionBackward0"):
     def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
         n, _, h, w = x.shape
         o, cg, kh, kw = weight.shape
-        out = (
-            _out_size(h, kh, stride[0], padding[0], dilation[0], False),
-            _out_size(w, kw, stride[1], padding[1], dilation[1], False),
-        )
+        oh = _out_size(h, kh, stride[0], padding[0], dilation[0], False)
+        ow = _out_size(w, kw, stride[1], padding[1], dilation[1], False)
         xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
-        win = _windows(xp, (kh, kw), stride, dilation, out)
-        # (groups, N·OH·OW, Cg·kh·kw): one row per output pixel, copied once
-        cols = np.ascontiguousarray(
-            win.reshape(n, groups, cg, out[0], out[1], kh, kw).transpose(1, 0, 3, 4, 2, 5, 6)
-        ).reshape(groups, n * out[0] * out[1], cg * kh * kw)
+        s_n, s_c, s_h, s_w = xp.strides
+        # every window, already in the order of the matmul's rows and columns:
+        # (groups, N, OH, OW, Cg, kh, kw), copied once into (groups, N·OH·OW, Cg·kh·kw)
+        windows = np.lib.stride_tricks.as_strided(
+            xp,
+            (groups, n, oh, ow, cg, kh, kw),
+            (
+                s_c * cg,
+                s_n,
+                s_h * stride[0],
+                s_w * stride[1],
+                s_c,
+                s_h * dilation[0],
+                s_w * dilation[1],
+            ),
+            writeable=False,
+        )
+        cols = np.ascontiguousarray(windows).reshape(groups, n * oh * ow, cg * kh * kw)
         kernels = weight.reshape(groups, o // groups, cg * kh * kw)
         y = cols @ kernels.transpose(0, 2, 1)  # (groups, N·OH·OW, O/groups)
-        y = y.reshape(groups, n, out[0], out[1], o // groups).transpose(1, 0, 4, 2, 3)
-        y = y.reshape(n, o, out[0], out[1])
+        y = y.reshape(groups, n, oh, ow, o // groups).transpose(1, 2, 3, 0, 4)
+        y = y.reshape(n, oh, ow, o)
         if bias is not None:
-            y = y + bias.reshape(1, o, 1, 1)
+            y = y + bias
         ctx.save_for_backward(cols, weight)
-        ctx.geometry = x.shape, xp.shape, stride, padding, dilation, groups, out
+        ctx.geometry = x.shape, xp.shape, stride, padding, dilation, groups, (oh, ow)
         ctx.has_bias = bias is not None
-        return np.ascontiguousarray(y)
+        return np.ascontiguousarray(y.transpose(0, 3, 1, 2))
 
     @staticmethod
     def backward(ctx, g):
         cols, weight = ctx.saved_tensors
-        x_shape, xp_shape, stride, padding, dilation, groups, out = ctx.geometry
-        n, c, h, w = x_shape
+        x_shape, xp_shape, stride, padding, dilation, groups, (oh, ow) = ctx.geometry
+        n, _, h, w = x_shape
         o, cg, kh, kw = weight.shape
         og = o // groups
-        gg = g.reshape(n, groups, og, out[0] * out[1]).transpose(1, 0, 3, 2)
-        gg = gg.reshape(groups, n * out[0] * out[1], og)
+        rows = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(n * oh * ow, groups, og)
+        gg = rows.transpose(1, 0, 2)  # (groups, N·OH·OW, O/groups)
         d_weight = (gg.transpose(0, 2, 1) @ cols).reshape(weight.shape)
-        d_cols = gg @ weight.reshape(groups, og, cg * kh * kw)  # (groups, N·OH·OW, Cg·kh·kw)
-        d_win = d_cols.reshape(groups, n, out[0], out[1], cg, kh, kw).transpose(1, 0, 4, 2, 3, 5, 6)
-        d_win = d_win.reshape(n, c, out[0], out[1], kh, kw)
-        dxp = _scatter_windows(d_win, xp_shape, stride, dilation)
+        d_cols = gg @ weight.reshape(groups, og, cg * kh * kw)
+        d_win = d_cols.reshape(groups, n, oh, ow, cg, kh, kw)
+        dxp = np.zeros(xp_shape, g.dtype)
+        for i in range(kh):  # each kernel offset adds into a strided slice of the input
+            h0 = i * dilation[0]
+            for j in range(kw):
+                w0 = j * dilation[1]
+                target = dxp[
+                    :, :, h0 : h0 + stride[0] * oh : stride[0], w0 : w0 + stride[1] * ow : stride[1]
+                ]
+                for k in range(groups):
+                    target[:, k * cg : (k + 1) * cg] += d_win[k, :, :, :, :, i, j].transpose(
+                        0, 3, 1, 2
+                    )
         dx = dxp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w]
         d_bias = g.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         return np.ascontiguousarray(dx), d_weight, d_bias, None, None, None, None
