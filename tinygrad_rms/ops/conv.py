@@ -130,7 +130,11 @@ class Conv2d(Function, arrays=True, name="ConvolutionBackward0"):
         og = o // groups
         rows = np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(n * oh * ow, groups, og)
         gg = rows.transpose(1, 0, 2)  # (groups, N·OH·OW, O/groups)
-        d_weight = (gg.transpose(0, 2, 1) @ cols).reshape(weight.shape)
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        d_weight = (gg.transpose(0, 2, 1) @ cols).reshape(weight.shape) if need_w else None
+        d_bias = g.sum(axis=(0, 2, 3)) if ctx.has_bias and need_b else None
+        if not need_x:  # e.g. the first layer, fed the data: no input gradient to scatter
+            return None, d_weight, d_bias, None, None, None, None
         d_cols = gg @ weight.reshape(groups, og, cg * kh * kw)
         d_win = d_cols.reshape(groups, n, oh, ow, cg, kh, kw)
         dxp = np.zeros(xp_shape, g.dtype)
@@ -146,7 +150,6 @@ class Conv2d(Function, arrays=True, name="ConvolutionBackward0"):
                         0, 3, 1, 2
                     )
         dx = dxp[:, :, padding[0] : padding[0] + h, padding[1] : padding[1] + w]
-        d_bias = g.sum(axis=(0, 2, 3)) if ctx.has_bias else None
         return np.ascontiguousarray(dx), d_weight, d_bias, None, None, None, None
 
 
