@@ -9,6 +9,8 @@ optional buffers whatever the parameters' shapes (a 2-D weight and a 1-D bias sh
 compilation).  Every kernel is compiled through ``_jit`` so that compile options live in
 one place; ``*_parallel`` copies split the loop across threads (used for large tensors
 when ``optim.set_parallel_threshold`` asks; launched holding ``parallel_launch``).
+``pool.py`` holds the max-pooling passes ``ops/conv.py`` runs (4-d arrays, no scalars
+array: its geometry is an int64 array).
 """
 
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch
