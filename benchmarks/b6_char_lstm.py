@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Context, Result, fmt_ratio, fmt_time, interleaved, register, summarize
+from .common import Context, Result, model_step_run, register
 
 VOCAB, EMBED, HIDDEN, BATCH, STEPS, LR = 65, 64, 128, 32, 64, 2e-3
 TARGET = 1.0
@@ -157,7 +157,6 @@ def make_numpy_lstm_step() -> Callable[[], float]:
 def run(ctx: Context) -> Result:
     import tinygrad_rms as tg
 
-    repeats = ctx.n_repeats(quick=3, full=15)
     contenders: dict[str, Callable[[], float]] = {}
     for kind in ("LSTM", "GRU"):
         contenders[f"ours {kind}"] = make_library_step(tg, kind)
@@ -165,62 +164,27 @@ def run(ctx: Context) -> Result:
             ctx.torch.set_num_threads(ctx.threads)
             contenders[f"torch {kind}"] = make_library_step(ctx.torch, kind)
     contenders["numpy LSTM floor"] = make_numpy_lstm_step()
-    first_losses = {name: fn() for name, fn in contenders.items()}  # also the warm-up
-    for fn in contenders.values():
-        fn()
-    samples = interleaved(contenders, repeats=repeats)
-    stats = {name: summarize(s) for name, s in samples.items()}
-    med = {name: s["median"] for name, s in stats.items()}
-    ratios = {}
-    for kind in ("LSTM", "GRU"):
-        if f"torch {kind}" in med:
-            ratios[kind] = med[f"ours {kind}"] / med[f"torch {kind}"]
-    headers = ["contender", "median / step", "IQR", "min", "× numpy LSTM floor", "× torch"]
-    rows = []
-    floor = med["numpy LSTM floor"]
-    for name in contenders:
-        kind = name.split()[-1] if name != "numpy LSTM floor" else "LSTM"
-        torch_med = med.get(f"torch {kind}")
-        rows.append(
-            [
-                name,
-                fmt_time(med[name]),
-                fmt_time(stats[name]["iqr"]),
-                fmt_time(stats[name]["min"]),
-                fmt_ratio(med[name] / floor),
-                fmt_ratio(med[name] / torch_med) if torch_med else "–",
-            ]
-        )
-    notes = [
-        f"Target (issue): ours ≤ {TARGET}× PyTorch. "
-        + (
-            "; ".join(
-                f"{k} {r:.2f}×: " + ("met" if r <= TARGET else "**not met**")
-                for k, r in ratios.items()
-            )
-            if ratios
-            else f"Not measured (no PyTorch: {ctx.torch_status})."
-        ),
-        "First-step losses from identical weights and data: "
-        + ", ".join(f"{k} {v:.6f}" for k, v in first_losses.items())
-        + ".",
+    data_out, rows, notes = model_step_run(
+        ctx,
+        contenders,
+        "numpy LSTM floor",
+        lambda name: "torch LSTM" if name == "numpy LSTM floor" else f"torch {name.split()[-1]}",
+        {kind: (f"ours {kind}", f"torch {kind}") for kind in ("LSTM", "GRU")},
+        TARGET,
+    )
+    repeats = data_out["repeats"]
+    notes.append(
         "Ours runs each LSTM/GRU layer as one graph node (ops/recurrent.py): per step one "
         "recurrent matmul and the gate arithmetic in numpy; the weight gradients are one "
-        "matmul each over all steps. PyTorch on the CPU runs oneDNN's fused RNN kernels.",
-    ]
+        "matmul each over all steps. PyTorch on the CPU runs oneDNN's fused RNN kernels."
+    )
     what = (
         f"One zero_grad + forward + cross-entropy + backward + clip_grad_norm_(1.0) + RMSprop "
         f"(lr {LR}) step of Embedding {VOCAB}→{EMBED}, LSTM/GRU {EMBED}→{HIDDEN} "
         f"(batch-first), Linear {HIDDEN}→{VOCAB} on batch {BATCH} × {STEPS} characters, "
         f"float32; {repeats} samples per contender, round-robin, after 2 warm-up steps."
     )
-    data_out = {
-        "stats": stats,
-        "samples": samples,
-        "ratios": ratios,
-        "first_losses": first_losses,
-        "target": {"ours/torch at most": TARGET, "measured": ratios, "threads": ctx.threads},
-    }
+    headers = ["contender", "median / step", "IQR", "min", "× numpy LSTM floor", "× torch"]
     return Result(
         "B6", "char-level LSTM / GRU language model step", what, headers, rows, notes, data_out
     )

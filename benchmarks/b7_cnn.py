@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Context, Result, fmt_ratio, fmt_time, interleaved, register, summarize
+from .common import Context, Result, model_step_run, register
 
 BATCH, LR = 64, 1e-3
 TARGET = 1.0
@@ -153,7 +153,6 @@ def make_numpy_step() -> Callable[[], float]:
 def run(ctx: Context) -> Result:
     import tinygrad_rms as tg
 
-    repeats = ctx.n_repeats(quick=3, full=15)
     contenders: dict[str, Callable[[], float]] = {"ours": make_library_step(tg, False)}
     if ctx.torch is not None:
         ctx.torch.set_num_threads(ctx.threads)
@@ -162,47 +161,19 @@ def run(ctx: Context) -> Result:
     contenders["ours + BatchNorm"] = make_library_step(tg, True)
     if ctx.torch is not None:
         contenders["torch + BatchNorm"] = make_library_step(ctx.torch, True)
-    first = {name: fn() for name, fn in contenders.items()}
-    for fn in contenders.values():
-        fn()
-    samples = interleaved(contenders, repeats=repeats)
-    stats = {name: summarize(s) for name, s in samples.items()}
-    med = {name: s["median"] for name, s in stats.items()}
-    ratios = {}
-    if "torch" in med:
-        ratios = {
-            "plain": med["ours"] / med["torch"],
-            "BatchNorm": med["ours + BatchNorm"] / med["torch + BatchNorm"],
-        }
-    rows = []
-    for name in contenders:
-        twin = "torch + BatchNorm" if "BatchNorm" in name else "torch"
-        rows.append(
-            [
-                name,
-                fmt_time(med[name]),
-                fmt_time(stats[name]["iqr"]),
-                fmt_time(stats[name]["min"]),
-                fmt_ratio(med[name] / med["numpy floor"]),
-                fmt_ratio(med[name] / med[twin]) if twin in med else "–",
-            ]
-        )
-    notes = [
-        f"Target (issue): ours ≤ {TARGET}× PyTorch. "
-        + (
-            "; ".join(
-                f"{k} {r:.2f}×: " + ("met" if r <= TARGET else "**not met**")
-                for k, r in ratios.items()
-            )
-            if ratios
-            else f"Not measured (no PyTorch: {ctx.torch_status})."
-        ),
-        "First-step losses from identical weights and data: "
-        + ", ".join(f"{k} {v:.6f}" for k, v in first.items())
-        + ".",
-        "Ours: convolution as im2col over a strided view + one matmul, backward by kh·kw slice "
-        "additions; pooling over the same windowed view (ops/conv.py).",
-    ]
+    data_out, rows, notes = model_step_run(
+        ctx,
+        contenders,
+        "numpy floor",
+        lambda name: "torch + BatchNorm" if "BatchNorm" in name else "torch",
+        {"plain": ("ours", "torch"), "BatchNorm": ("ours + BatchNorm", "torch + BatchNorm")},
+        TARGET,
+    )
+    repeats = data_out["repeats"]
+    notes.append(
+        "Ours: convolution as im2col over a strided view + one matmul, backward by kh·kw "
+        "slice additions; max pooling one Numba pass each way (ops/conv.py, kernels/pool.py)."
+    )
     what = (
         f"One zero_grad + forward + cross-entropy + backward + RMSprop (lr {LR}) step of "
         f"Conv2d 1→8 → ReLU → MaxPool 2 → Conv2d 8→16 → ReLU → MaxPool 2 → Linear 784→10 on "
@@ -210,11 +181,4 @@ def run(ctx: Context) -> Result:
         f"{repeats} samples per contender, round-robin, after 2 warm-up steps."
     )
     headers = ["contender", "median / step", "IQR", "min", "× numpy floor", "× torch"]
-    data_out = {
-        "stats": stats,
-        "samples": samples,
-        "ratios": ratios,
-        "first_losses": first,
-        "target": {"ours/torch at most": TARGET, "measured": ratios},
-    }
     return Result("B7", "small CNN step (28×28, batch 64)", what, headers, rows, notes, data_out)

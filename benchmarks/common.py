@@ -639,3 +639,55 @@ def to_jsonable(x: Any) -> Any:
     if isinstance(x, float) and not np.isfinite(x):
         return None
     return x
+
+
+def model_step_run(
+    ctx: Context,
+    contenders: dict[str, Callable[[], float]],
+    floor: str,
+    twin: Callable[[str], str],
+    ratios_of: dict[str, tuple[str, str]],
+    target: float,
+) -> tuple[dict[str, Any], list[list[str]], list[str]]:
+    """The shared part of B6 and B7: each contender's first step (its loss) and a warm-up,
+    interleaved samples, then the table rows (median, IQR, min, × ``floor``, × the torch
+    contender ``twin(name)``) and the target and loss-agreement notes.  ``ratios_of``:
+    label -> (ours, theirs) for the target.  Returns (data, rows, notes)."""
+    repeats = ctx.n_repeats(quick=3, full=15)
+    first = {name: fn() for name, fn in contenders.items()}
+    for fn in contenders.values():
+        fn()
+    samples = interleaved(contenders, repeats=repeats)
+    stats = {name: summarize(v) for name, v in samples.items()}
+    med = {name: v["median"] for name, v in stats.items()}
+    ratios = {k: med[a] / med[b] for k, (a, b) in ratios_of.items() if a in med and b in med}
+    rows = [
+        [
+            name,
+            fmt_time(med[name]),
+            fmt_time(stats[name]["iqr"]),
+            fmt_time(stats[name]["min"]),
+            fmt_ratio(med[name] / med[floor]),
+            fmt_ratio(med[name] / med[twin(name)]) if twin(name) in med else "–",
+        ]
+        for name in contenders
+    ]
+    verdicts = "; ".join(
+        f"{k} {r:.2f}×: " + ("met" if r <= target else "**not met**") for k, r in ratios.items()
+    )
+    notes = [
+        f"Target (issue): ours ≤ {target}× PyTorch. "
+        + (verdicts if ratios else f"Not measured (no PyTorch: {ctx.torch_status})."),
+        "First-step losses from identical weights and data: "
+        + ", ".join(f"{k} {v:.6f}" for k, v in first.items())
+        + ".",
+    ]
+    data = {
+        "stats": stats,
+        "samples": samples,
+        "ratios": ratios,
+        "first_losses": first,
+        "repeats": repeats,
+        "target": {"ours/torch at most": target, "measured": ratios, "threads": ctx.threads},
+    }
+    return data, rows, notes

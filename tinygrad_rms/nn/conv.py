@@ -25,22 +25,25 @@ __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "MaxPool1d", "M
 
 
 class _ConvNd(Module):
+    _dims: int  # spatial dims
+    _function: Any  # F.conv1d or F.conv2d
+
     def __init__(
         self,
-        dims: int,
         in_channels: int,
         out_channels: int,
         kernel_size: Any,
-        stride: Any,
-        padding: Any,
-        dilation: Any,
-        groups: int,
-        bias: bool,
-        padding_mode: str,
-        dtype: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
     ) -> None:
         super().__init__()
-        owner = type(self).__name__
+        owner, dims = type(self).__name__, self._dims
         for name, n in (
             ("in_channels", in_channels),
             ("out_channels", out_channels),
@@ -80,15 +83,19 @@ class _ConvNd(Module):
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)
 
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self)._function(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
     def extra_repr(self) -> str:
         text = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
         dims = len(self.kernel_size)
         show = lambda v: (v,) * dims if isinstance(v, int) else v
         text += f", stride={show(self.stride)}"
         if self.padding not in (0, (0,) * dims):
-            text += (
-                f", padding={self.padding if isinstance(self.padding, str) else show(self.padding)}"
-            )
+            padding = self.padding if isinstance(self.padding, str) else show(self.padding)
+            text += f", padding={padding}"
         if self.dilation not in (1, (1,) * dims):
             text += f", dilation={show(self.dilation)}"
         if self.groups != 1:
@@ -101,75 +108,13 @@ class _ConvNd(Module):
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C, H, W) or (C, H, W) input, PyTorch's ``nn.Conv2d``."""
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            2,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            dtype,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _dims, _function = 2, staticmethod(F.conv2d)
 
 
 class Conv1d(_ConvNd):
     """1-d convolution over (N, C, L) or (C, L) input, PyTorch's ``nn.Conv1d``."""
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            1,
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            dtype,
-        )
-
-    def forward(self, input: Tensor) -> Tensor:
-        return F.conv1d(
-            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
-        )
+    _dims, _function = 1, staticmethod(F.conv1d)
 
 
 class MaxPool2d(Module):

@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adagrad_update, adagrad_update_parallel
 from ..kernels.adagrad import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters, locked, parallel
+from ._plan import KernelPlan, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
@@ -103,11 +103,8 @@ def adagrad(
     advanced.  ``initial_accumulator_value`` only matters where the state is created.
     ``Adagrad.step`` runs this same loop, with the plan kept between steps.
     """
-    given = hyperparameters(locals())  # first statement: locals() holds the arguments
-    Adagrad._validate(given)  # what the class checks
-    plan = _Plan(given)
-    check_arguments("adagrad", params, grads, states)
-    check_plan(plan, params)
+    # first statement: locals() holds the arguments; checked as the class checks them
+    plan = Adagrad._functional_plan("adagrad", locals(), params, grads, states)
     _apply(params, grads, states, plan)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adam_update, adam_update_parallel
 from ..kernels.adam import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters, locked, parallel
+from ._plan import KernelPlan, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -128,11 +128,8 @@ def adam(
     (``max_exp_avg_sq`` with amsgrad is created at zero if missing); ``step`` is advanced.
     ``Adam.step`` runs this same loop, with the plan kept between steps.
     """
-    given = hyperparameters(locals())  # first statement: locals() holds the arguments
-    Adam._validate(given)  # what the class checks
-    plan = _Plan(given)
-    check_arguments("adam", params, grads, states)
-    check_plan(plan, params)
+    # first statement: locals() holds the arguments; checked as the class checks them
+    plan = Adam._functional_plan("adam", locals(), params, grads, states)
     _apply(params, grads, states, plan)
 
 

@@ -33,7 +33,7 @@ import numpy as np
 from ..autograd import enable_grad
 from ..autograd.graph import bump_versions
 from ..tensor import Tensor, zero_grads
-from ._plan import KernelPlan
+from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters
 
 __all__ = ["Optimizer", "real_number"]
 
@@ -134,6 +134,25 @@ class Optimizer:
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             self.add_param_group(group)
+
+    @classmethod
+    def _functional_plan(
+        cls,
+        name: str,
+        arguments: dict[str, Any],
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        states: Sequence[dict[str, Any]],
+    ) -> KernelPlan:
+        """A functional form's checks, all before anything is updated: the hyperparameters
+        (``arguments``, its ``locals()``) as the class checks them, the arrays, and the
+        plan against every dtype; returns the plan its loop runs with."""
+        given = hyperparameters(arguments)
+        cls._validate(given)
+        plan = cls.plan(given)
+        check_arguments(name, params, grads, states)
+        check_plan(plan, params)
+        return plan
 
     @classmethod
     def _validate(cls, hyperparameters: dict[str, Any]) -> None:

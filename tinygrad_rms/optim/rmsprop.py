@@ -21,7 +21,7 @@ import numpy as np
 from ..kernels import rmsprop_update, rmsprop_update_parallel
 from ..kernels.rmsprop import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters, locked, parallel
+from ._plan import KernelPlan, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["RMSprop", "rmsprop"]
@@ -167,11 +167,8 @@ def rmsprop(
     ``step`` is advanced.  ``initial_accumulator_value`` only matters where the state is
     created.  ``RMSprop.step`` runs this same loop, with the plan kept between steps.
     """
-    given = hyperparameters(locals())  # first statement: locals() holds the arguments
-    RMSprop._validate(given)  # what the class checks
-    plan = _Plan(given)
-    check_arguments("rmsprop", params, grads, states)
-    check_plan(plan, params)
+    # first statement: locals() holds the arguments; checked as the class checks them
+    plan = RMSprop._functional_plan("rmsprop", locals(), params, grads, states)
     _apply(params, grads, states, plan)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from ..kernels import sgd_update, sgd_update_parallel
 from ..kernels.sgd import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters, locked, parallel
+from ._plan import KernelPlan, locked, parallel
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["SGD", "sgd"]
@@ -110,11 +110,8 @@ def sgd(
 
     ``SGD.step`` runs this same loop, with the plan kept between steps.
     """
-    given = hyperparameters(locals())  # first statement: locals() holds the arguments
-    SGD._validate(given)  # what the class checks
-    plan = _Plan(given)
-    check_arguments("sgd", params, grads, states)
-    check_plan(plan, params)
+    # first statement: locals() holds the arguments; checked as the class checks them
+    plan = SGD._functional_plan("sgd", locals(), params, grads, states)
     _apply(params, grads, states, plan)
 
 
