@@ -19,6 +19,7 @@ where the cosine touches η_min = 0).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from collections.abc import Callable
@@ -266,3 +267,95 @@ def test_rmsprop_steps_with_the_scheduled_rate(case):
         np.testing.assert_allclose(p.data, ref, rtol=1e-12, atol=1e-15)
     assert sched.get_last_lr() == [pytest.approx(0.01 * 0.5**3, rel=1e-15)]
     assert math.isclose(opt.param_groups[0]["lr"], 0.01 * 0.5**3, rel_tol=1e-15)
+
+
+# ---------------------------------------------------------------------- more schedules
+def _rates(make, epochs=12, lrs=(0.1, 0.3)):
+    """The rates ``get_last_lr()`` reports after each of ``epochs`` steps (two groups)."""
+    from tinygrad_rms import nn as tnn
+    from tinygrad_rms import optim as toptim
+
+    groups = [{"params": [tnn.Parameter(np.ones(2))], "lr": lr} for lr in lrs]
+    opt = toptim.SGD(groups, lr=lrs[0])
+    sched = make(opt)
+    out = []
+    for _ in range(epochs):
+        opt.step()
+        sched.step()
+        out.append(sched.get_last_lr())
+    return np.array(out)
+
+
+CLOSED_FORMS = {
+    # name -> (make(optimizer), the rate at epoch e for a group starting at lr)
+    "MultiStepLR": (
+        lambda o: lr_scheduler.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.5),
+        lambda lr, e: lr * 0.5 ** sum(m <= e for m in [2, 5, 5, 9]),
+    ),
+    "ConstantLR": (
+        lambda o: lr_scheduler.ConstantLR(o, factor=0.25, total_iters=4),
+        lambda lr, e: lr * (0.25 if e < 4 else 1.0),
+    ),
+    "LinearLR": (
+        lambda o: lr_scheduler.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=6),
+        lambda lr, e: lr * (0.1 + 0.9 * min(e, 6) / 6),
+    ),
+    "PolynomialLR": (
+        lambda o: lr_scheduler.PolynomialLR(o, total_iters=7, power=2.0),
+        lambda lr, e: lr * (1 - min(e, 7) / 7) ** 2,
+    ),
+    "MultiplicativeLR": (
+        lambda o: lr_scheduler.MultiplicativeLR(o, lambda e: 0.9 if e % 2 else 0.95),
+        lambda lr, e: lr * math.prod(0.9 if k % 2 else 0.95 for k in range(1, e + 1)),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+def test_chainable_schedules_follow_their_closed_forms(name):
+    make, closed = CLOSED_FORMS[name]
+    got = _rates(make)
+    expected = [[closed(lr, e) for lr in (0.1, 0.3)] for e in range(1, 13)]
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+@pytest.mark.parametrize("name", list(CLOSED_FORMS))
+def test_chainable_schedules_are_live_pytorchs_bit_for_bit(name):
+    import torch
+
+    make, _ = CLOSED_FORMS[name]
+    ours = _rates(make)
+    params = [torch.nn.Parameter(torch.ones(2)) for _ in range(2)]
+    opt = torch.optim.SGD(
+        [{"params": [p], "lr": lr} for p, lr in zip(params, (0.1, 0.3), strict=True)], lr=0.1
+    )
+    kwargs = {
+        "MultiStepLR": dict(milestones=[2, 5, 5, 9], gamma=0.5),
+        "ConstantLR": dict(factor=0.25, total_iters=4),
+        "LinearLR": dict(start_factor=0.1, end_factor=1.0, total_iters=6),
+        "PolynomialLR": dict(total_iters=7, power=2.0),
+        "MultiplicativeLR": dict(lr_lambda=lambda e: 0.9 if e % 2 else 0.95),
+    }[name]
+    sched = getattr(torch.optim.lr_scheduler, name)(opt, **kwargs)
+    theirs = []
+    for _ in range(12):
+        opt.step()
+        sched.step()
+        theirs.append(sched.get_last_lr())
+    np.testing.assert_array_equal(ours, np.array(theirs))
+
+
+def test_new_schedules_refuse_bad_arguments():
+    from tinygrad_rms import nn as tnn
+    from tinygrad_rms import optim as toptim
+
+    opt = toptim.SGD([tnn.Parameter(np.ones(2))], lr=0.1)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        lr_scheduler.ConstantLR(opt, factor=1.5)
+    with pytest.raises(ValueError, match="greater than 0"):
+        lr_scheduler.LinearLR(opt, start_factor=0.0)
+    with pytest.raises(ValueError, match="total_iters must be a positive int"):
+        lr_scheduler.PolynomialLR(opt, total_iters=0)
+    with pytest.raises(ValueError, match="gamma"):
+        lr_scheduler.MultiStepLR(opt, [1, 2], gamma=float("nan"))
