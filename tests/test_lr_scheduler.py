@@ -359,3 +359,55 @@ def test_new_schedules_refuse_bad_arguments():
         lr_scheduler.PolynomialLR(opt, total_iters=0)
     with pytest.raises(ValueError, match="gamma"):
         lr_scheduler.MultiStepLR(opt, [1, 2], gamma=float("nan"))
+
+
+def _sgdr(lr: float, epoch: float, t0: int, mult: int, eta_min: float) -> float:
+    """SGDR's rate at (possibly fractional) ``epoch``, written from the paper's definition:
+    find the period the epoch falls in, then the half cosine inside it."""
+    start, period = 0.0, t0
+    while epoch >= start + period:
+        start, period = start + period, period * mult
+    return eta_min + (lr - eta_min) * (1 + math.cos(math.pi * (epoch - start) / period)) / 2
+
+
+@pytest.mark.parametrize(("t0", "mult"), [(3, 1), (2, 2), (1, 3)])
+def test_warm_restarts_follow_sgdr(t0, mult):
+    from tinygrad_rms import nn as tnn
+    from tinygrad_rms import optim as toptim
+
+    opt = toptim.SGD([tnn.Parameter(np.ones(2))], lr=0.1)
+    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, t0, mult, eta_min=0.001)
+    for epoch in range(1, 20):
+        sched.step()
+        assert sched.get_last_lr()[0] == pytest.approx(_sgdr(0.1, epoch, t0, mult, 0.001), 1e-12)
+    for epoch in (0.5, 2.25, 6.75, 13.0, 3.1):  # fractional jumps, also backwards
+        sched.step(epoch)
+        assert sched.get_last_lr()[0] == pytest.approx(_sgdr(0.1, epoch, t0, mult, 0.001), 1e-12)
+    with pytest.raises(ValueError, match="non-negative epoch"):
+        sched.step(-1)
+    with pytest.raises(ValueError, match="T_mult >= 1"):
+        lr_scheduler.CosineAnnealingWarmRestarts(opt, 2, 0)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_warm_restarts_are_live_pytorchs_bit_for_bit():
+    import torch
+
+    from tinygrad_rms import nn as tnn
+    from tinygrad_rms import optim as toptim
+
+    moves = [None] * 9 + [0.5, 1.2, 2.7, 3, 5.5, 7.9, 8, 14.2, 3.1]
+    rates = []
+    for opt in (
+        toptim.SGD([tnn.Parameter(np.ones(2))], lr=0.1),
+        torch.optim.SGD([torch.nn.Parameter(torch.ones(2))], lr=0.1),
+    ):
+        module = lr_scheduler if isinstance(opt, toptim.SGD) else torch.optim.lr_scheduler
+        sched = module.CosineAnnealingWarmRestarts(opt, 2, 2, eta_min=0.001)
+        seq = []
+        for move in moves:
+            opt.step()
+            sched.step() if move is None else sched.step(move)
+            seq.append(sched.get_last_lr()[0])
+        rates.append(seq)
+    assert rates[0] == rates[1]

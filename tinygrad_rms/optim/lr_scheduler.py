@@ -19,6 +19,7 @@ from .optimizer import Optimizer, real_number
 __all__ = [
     "ConstantLR",
     "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
     "ExponentialLR",
     "LRScheduler",
     "LambdaLR",
@@ -73,9 +74,15 @@ class LRScheduler:
         A rate the optimizer would refuse (negative, NaN, infinite, not a number — e.g.
         from a lambda) is refused here, before any group or the epoch count changes.
         """
+        self._advance(lambda: setattr(self, "last_epoch", self.last_epoch + 1))
+
+    def _advance(self, move: Callable[[], None]) -> None:
+        """Run ``move`` (which advances the schedule's counters), compute the new rates and
+        set them; if a rate is refused, every counter ``move`` changed is put back."""
+        saved = dict(self.__dict__)
         self._step_count += 1
-        self.last_epoch += 1
         try:
+            move()
             rates = self.get_lr()
             for i, lr in enumerate(rates):
                 if not 0 <= real_number(f"lr of parameter group {i}", lr) < math.inf:
@@ -84,8 +91,8 @@ class LRScheduler:
                         f"at epoch {self.last_epoch} would be {lr}; refusing to set it"
                     )
         except BaseException:
-            self._step_count -= 1
-            self.last_epoch -= 1
+            self.__dict__.clear()
+            self.__dict__.update(saved)
             raise
         for group, lr in zip(self.optimizer.param_groups, rates, strict=True):
             group["lr"] = lr
@@ -315,6 +322,66 @@ class MultiplicativeLR(LRScheduler):
             lr * fn(self.last_epoch)
             for lr, fn in zip(self._current(), self.lr_lambdas, strict=True)
         ]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """Half cosines from the base rate down to ``eta_min``, restarting every T_i epochs, with
+    T_0 the first period and T_i growing by ``T_mult`` at each restart (SGDR).
+
+    ``step()`` advances one epoch; ``step(epoch)`` jumps to ``epoch``, which may be
+    fractional (``epoch + i / iters`` inside an epoch), as PyTorch's does.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        T_0: int,
+        T_mult: int = 1,
+        eta_min: float = 0.0,
+        last_epoch: int = -1,
+    ) -> None:
+        if isinstance(T_0, bool) or not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if isinstance(T_mult, bool) or not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        self.T_0, self.T_i, self.T_mult = T_0, T_0, T_mult
+        self.eta_min = _factor("CosineAnnealingWarmRestarts", "eta_min", eta_min)
+        self.T_cur: float = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        lo = self.eta_min
+        return [
+            lo + (base - lo) * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+            for base in self.base_lrs
+        ]
+
+    def step(self, epoch: float | None = None) -> None:  # type: ignore[override]
+        """Advance one epoch, or go to ``epoch`` (a float within an epoch is allowed)."""
+        self._advance(lambda: self._move_to(epoch))
+
+    def _move_to(self, epoch: float | None) -> None:
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:  # a restart
+                self.T_cur -= self.T_i
+                self.T_i *= self.T_mult
+        else:
+            if real_number("epoch", epoch) < 0:
+                raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:  # which period epoch falls in: the geometric series of the T_i
+                    n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult**n
+            else:
+                self.T_i, self.T_cur = self.T_0, epoch
+        self.last_epoch = math.floor(epoch)
 
 
 def _count(scheduler: str, total_iters: Any) -> int:
