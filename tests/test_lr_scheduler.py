@@ -411,3 +411,59 @@ def test_warm_restarts_are_live_pytorchs_bit_for_bit():
             seq.append(sched.get_last_lr()[0])
         rates.append(seq)
     assert rates[0] == rates[1]
+
+
+def test_reduce_on_plateau_cuts_after_patience_and_cooldown():
+    """Traced by hand: patience 2, cooldown 1, factor 0.5, threshold 0 (absolute)."""
+    from tinygrad_rms import nn as tnn
+    from tinygrad_rms import optim as toptim
+
+    opt = toptim.SGD([tnn.Parameter(np.ones(2))], lr=0.8)
+    sched = lr_scheduler.ReduceLROnPlateau(
+        opt, factor=0.5, patience=2, cooldown=1, threshold=0.0, threshold_mode="abs", min_lr=0.15
+    )
+    losses = [1.0, 0.9, 0.9, 0.9, 0.95, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+    rates = []
+    for loss in losses:
+        sched.step(tg.tensor(loss))  # a 0-d tensor works as in PyTorch
+        rates.append(sched.get_last_lr()[0])
+    # bad epochs after the best 0.9 (epoch 2): 3, 4, 5 -> cut at epoch 5 (0.4); cooldown
+    # epoch 6; bad again 7, 8, 9 -> cut at 9 (0.2); cooldown 10; 11, 12, 13 -> floor 0.15
+    assert rates == [0.8] * 4 + [0.4] * 4 + [0.2] * 4 + [0.15]
+    with pytest.raises(ValueError, match=r"Factor should be < 1\.0"):
+        lr_scheduler.ReduceLROnPlateau(opt, factor=1.0)
+    with pytest.raises(ValueError, match="mode avg is unknown"):
+        lr_scheduler.ReduceLROnPlateau(opt, mode="avg")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"mode": "max", "factor": 0.5, "patience": 2, "threshold_mode": "abs", "threshold": 0.01},
+        {"patience": 3, "cooldown": 2, "min_lr": [0.01, 0.05], "factor": 0.3},
+    ],
+)
+def test_reduce_on_plateau_is_live_pytorchs(kwargs):
+    import torch
+
+    from tinygrad_rms import nn as tnn
+    from tinygrad_rms import optim as toptim
+
+    metrics = np.concatenate(
+        [np.linspace(1, 0.5, 6), np.full(8, 0.5), np.linspace(0.5, 0.3, 5), np.full(12, 0.31)]
+    )
+    sign = -1 if kwargs.get("mode") == "max" else 1
+    runs = []
+    for lib_optim, param in ((toptim, tnn.Parameter), (torch.optim, torch.nn.Parameter)):
+        ones = np.ones(2) if lib_optim is toptim else torch.ones(2)
+        groups = [{"params": [param(ones)]}, {"params": [param(ones)], "lr": 0.3}]
+        opt = lib_optim.SGD(groups, lr=0.1)
+        sched = lib_optim.lr_scheduler.ReduceLROnPlateau(opt, **kwargs)
+        seq = []
+        for m in metrics:
+            sched.step(float(sign * m))
+            seq.append(sched.get_last_lr())
+        runs.append(seq)
+    assert runs[0] == runs[1]

@@ -27,6 +27,7 @@ __all__ = [
     "MultiStepLR",
     "MultiplicativeLR",
     "PolynomialLR",
+    "ReduceLROnPlateau",
     "StepLR",
 ]
 
@@ -382,6 +383,90 @@ class CosineAnnealingWarmRestarts(LRScheduler):
             else:
                 self.T_i, self.T_cur = self.T_0, epoch
         self.last_epoch = math.floor(epoch)
+
+
+class ReduceLROnPlateau:
+    """Cut the rate by ``factor`` when a watched metric has stopped improving for more
+    than ``patience`` epochs: ``scheduler.step(val_loss)`` once per epoch.
+
+    "Improving" is PyTorch's test: in ``mode="min"`` the metric must fall below the best
+    so far by ``threshold`` (relative: best·(1 − threshold); absolute: best − threshold),
+    in ``"max"`` rise above it likewise.  After a cut, ``cooldown`` epochs pass before bad
+    epochs count again; no rate goes below ``min_lr`` (one, or one per group), and a cut
+    smaller than ``eps`` is not made.
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        mode: str = "min",
+        factor: float = 0.1,
+        patience: int = 10,
+        threshold: float = 1e-4,
+        threshold_mode: str = "rel",
+        cooldown: int = 0,
+        min_lr: float | Sequence[float] = 0,
+        eps: float = 1e-8,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if not real_number("ReduceLROnPlateau: factor", factor) < 1.0:
+            raise ValueError("Factor should be < 1.0.")
+        _factor("ReduceLROnPlateau", "factor", factor)
+        if mode not in ("min", "max"):
+            raise ValueError(f"mode {mode} is unknown!")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"threshold mode {threshold_mode} is unknown!")
+        n = len(optimizer.param_groups)
+        min_lrs = list(min_lr) if isinstance(min_lr, list | tuple) else [min_lr] * n
+        if len(min_lrs) != n:
+            raise ValueError(f"expected {n} min_lrs, got {len(min_lrs)}")
+        self.optimizer, self.mode, self.factor = optimizer, mode, factor
+        self.patience, self.cooldown, self.eps = patience, cooldown, eps
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.min_lrs = [_factor("ReduceLROnPlateau", "min_lr", m) for m in min_lrs]
+        self.last_epoch = 0
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = self.cooldown_counter = 0
+        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+
+    def step(self, metrics: Any) -> None:
+        """One epoch's value of the watched metric (a number or a 0-d tensor)."""
+        current = float(metrics)
+        self.last_epoch += 1
+        if self._is_better(current):
+            self.best, self.num_bad_epochs = current, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0  # bad epochs in the cooldown do not count
+        if self.num_bad_epochs > self.patience:
+            for group, floor in zip(self.optimizer.param_groups, self.min_lrs, strict=True):
+                old = float(group["lr"])
+                new = max(old * self.factor, floor)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _is_better(self, a: float) -> bool:
+        best, t = self.best, self.threshold
+        if self.mode == "min":
+            return a < (best * (1.0 - t) if self.threshold_mode == "rel" else best - t)
+        return a > (best * (t + 1.0) if self.threshold_mode == "rel" else best + t)
+
+    def get_last_lr(self) -> list[float]:
+        """The learning rates after the last ``step``."""
+        return list(self._last_lr)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Everything but the optimizer."""
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state saved by ``state_dict``."""
+        self.__dict__.update(state_dict)
 
 
 def _count(scheduler: str, total_iters: Any) -> int:
