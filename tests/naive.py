@@ -305,3 +305,29 @@ def adamw_torch_step(
     theta = param - dt(lr) * dt(weight_decay) * param
     m_hat, v_hat = _adam_moments(np.asarray(g, dtype=param.dtype), state, betas, amsgrad)
     return theta - dt(lr) * m_hat / (np.sqrt(v_hat) + dt(eps))
+
+
+def adamax_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 2e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.Adamax as its documentation states it: g ← ±∇ + λθ; m ← β₁m + (1−β₁)g;
+    u ← max(β₂u, |g| + ε); θ ← θ − (γ/(1 − β₁ᵗ)) m/u."""
+    dt = param.dtype.type
+    beta1, beta2 = betas
+    g = -grad if maximize else grad.copy()
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * param
+    t = state["step"] = state.get("step", 0) + 1
+    zeros = np.zeros_like(param)
+    m = dt(beta1) * state.get("exp_avg", zeros) + dt(1 - beta1) * g
+    u = np.maximum(dt(beta2) * state.get("exp_inf", zeros), np.abs(g) + dt(eps))
+    state["exp_avg"], state["exp_inf"] = m, u
+    return param - dt(lr / (1 - beta1**t)) * m / u

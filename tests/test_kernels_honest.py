@@ -50,6 +50,7 @@ def test_kernels_import_nothing_of_ours_but_each_other():
                     "_jit",
                     "adagrad",
                     "adam",
+                    "adamax",
                     "pool",
                     "rmsprop",
                     "sgd",
@@ -99,6 +100,12 @@ EVERYTHING_ON = {
     ),
     # S; weight decay, maximize
     "adagrad": (lambda theta, g: (np.abs(g),), [0.01, 1e-10, 1e-3, -1]),
+    # m, u (|θ|·β₂ on either side of |g| + ε, so the max takes both branches); weight
+    # decay, maximize
+    "adamax": (
+        lambda theta, g: (g / 3, np.abs(theta)),
+        [0.01, 0.9, 0.1, 0.999, 1e-8, 1e-3, -1],
+    ),
 }
 
 
@@ -132,6 +139,7 @@ PACKED_BY = {
     "adagrad": optim.Adagrad,
     "rmsprop": optim.RMSprop,
     "adam": optim.Adam,
+    "adamax": optim.Adamax,
 }
 
 

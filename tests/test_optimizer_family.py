@@ -46,12 +46,14 @@ NAIVE = {
     "Adagrad": naive.adagrad_torch_step,
     "Adam": naive.adam_torch_step,
     "AdamW": naive.adamw_torch_step,
+    "Adamax": naive.adamax_torch_step,
 }
 BUFFERS = {
     "SGD": ("momentum_buffer",),
     "Adagrad": ("sum",),
     "Adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
     "AdamW": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
+    "Adamax": ("exp_avg", "exp_inf"),
 }
 TOL = {"float64": (1e-12, 1e-14), "float32": (1e-5, 5e-6)}
 # State buffers: exp_avg_sq and sum hold g², from ~1e-6 to ~40, and exp_avg /

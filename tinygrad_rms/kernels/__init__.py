@@ -16,6 +16,7 @@ array: its geometry is an int64 array).
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch
 from .adagrad import adagrad_update, adagrad_update_parallel
 from .adam import adam_update, adam_update_parallel
+from .adamax import adamax_update, adamax_update_parallel
 from .pool import max_pool2d_backward, max_pool2d_forward
 from .rmsprop import rmsprop_update, rmsprop_update_parallel
 from .sgd import sgd_update, sgd_update_parallel
@@ -26,6 +27,8 @@ __all__ = [
     "adagrad_update_parallel",
     "adam_update",
     "adam_update_parallel",
+    "adamax_update",
+    "adamax_update_parallel",
     "max_pool2d_backward",
     "max_pool2d_forward",
     "parallel_launch",

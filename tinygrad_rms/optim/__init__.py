@@ -17,6 +17,7 @@ from . import lr_scheduler
 from ._plan import set_parallel_threshold
 from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
+from .adamax import Adamax, adamax
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop
 from .sgd import SGD, sgd
@@ -26,10 +27,12 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "Adamax",
     "Optimizer",
     "RMSprop",
     "adagrad",
     "adam",
+    "adamax",
     "lr_scheduler",
     "rmsprop",
     "set_parallel_threshold",
