@@ -188,6 +188,73 @@ def optax_rmsprop_step(
     return param + updates
 
 
+def graves2013_rmsprop_step(param, grad, state, *, lr=1e-4, aleph=0.95, beth=0.9, daleth=1e-4):
+    """Graves 2013 (arXiv:1308.0850), eqs. (38)-(41), in the paper's letters::
+
+        n ← ℵn + (1−ℵ)ε²;  g ← ℵg + (1−ℵ)ε;  Δ ← ℶΔ − ℷ ε/√(n − g² + ℸ);  w ← w + Δ
+
+    with ε the gradient, ℷ the learning rate and ℸ the constant inside the root.
+    """
+    n = aleph * state.get("n", np.zeros_like(param)) + (1 - aleph) * grad * grad
+    g = aleph * state.get("g", np.zeros_like(param)) + (1 - aleph) * grad
+    delta = beth * state.get("delta", np.zeros_like(param)) - lr * grad / np.sqrt(
+        n - g * g + daleth
+    )
+    state.update(n=n, g=g, delta=delta)
+    return param + delta
+
+
+def dqn_rmsprop_step(param, grad, state, *, lr=2.5e-4):
+    """DeepMind's NeuralQLearner.lua (qLearnMinibatch), the Nature DQN's update, on the
+    loss gradient (the Lua code holds dw = −gradient and adds the deltas)::
+
+        g ← 0.95g + 0.05·dw;  g2 ← 0.95g2 + 0.05·dw²;  w ← w + lr·dw/√(g2 − g² + 0.01)
+    """
+    dw = -grad
+    g = 0.95 * state.get("g", np.zeros_like(param)) + 0.05 * dw
+    g2 = 0.95 * state.get("g2", np.zeros_like(param)) + 0.05 * dw * dw
+    state.update(g=g, g2=g2)
+    return param + lr * dw / np.sqrt(-(g * g) + g2 + 0.01)
+
+
+def lasagne_rmsprop_step(param, grad, state, *, learning_rate=1.0, rho=0.9, epsilon=1e-6):
+    """lasagne.updates.rmsprop: accu ← ρ·accu + (1−ρ)g²; θ ← θ − η g/√(accu + ε)."""
+    accu = rho * state.get("accu", np.zeros_like(param)) + (1 - rho) * grad**2
+    state["accu"] = accu
+    return param - learning_rate * grad / np.sqrt(accu + epsilon)
+
+
+def mxnet_rmsprop_step(
+    param,
+    grad,
+    state,
+    *,
+    learning_rate=1e-3,
+    rho=0.9,
+    momentum=0.9,
+    epsilon=1e-8,
+    wd=0.0,
+    centered=False,
+):
+    """MXNet's fused kernels behind optimizer.RMSProp (src/operator/optimizer_op-inl.h).
+
+    centered=False, RMSPropUpdateKernel: g ← g + wd·w; n ← (1−ρ)g² + ρn;
+    w ← w − lr·g/√(n + ε) (``momentum`` unused).  centered=True, RMSPropAlexUpdateKernel:
+    also ḡ ← (1−ρ)g + ρḡ; Δ ← μΔ − lr·g/√(n − ḡ² + ε); w ← w + Δ.
+    """
+    g = grad + wd * param
+    n = (1 - rho) * g * g + rho * state.get("n", np.zeros_like(param))
+    state["n"] = n
+    if not centered:
+        return param - learning_rate * (g / np.sqrt(n + epsilon))
+    mean = (1 - rho) * g + rho * state.get("g", np.zeros_like(param))
+    delta = momentum * state.get("delta", np.zeros_like(param)) - learning_rate * g / np.sqrt(
+        n - mean * mean + epsilon
+    )
+    state.update(g=mean, delta=delta)
+    return param + delta
+
+
 # ----------------------------------------------------------------------------------------
 # The rest of the family, transcribed from PyTorch 2.13's documentation (the algorithm
 # boxes of torch.optim.SGD, Adagrad, Adam and AdamW), whole-array, in the param's dtype.

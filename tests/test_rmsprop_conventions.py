@@ -10,7 +10,11 @@ import os
 import numpy as np
 import pytest
 from naive import (
+    dqn_rmsprop_step,
+    graves2013_rmsprop_step,
     keras3_rmsprop_step,
+    lasagne_rmsprop_step,
+    mxnet_rmsprop_step,
     optax_rmsprop_step,
     rmsprop_general_step,
     tf1_rmsprop_step,
@@ -165,6 +169,67 @@ def test_document_preset_is_the_documents_formula():
     np.testing.assert_allclose(ours, np.array(path), rtol=1e-12)
     group = opt.param_groups[0]
     assert (group["lr"], group["alpha"], group["eps"]) == (0.001, 0.9, 1e-8)
+
+
+# The papers' and the other frameworks' rules, each against a transcription of its source
+# (tests/naive.py), 100 steps in float64 with no argument but the preset's own defaults
+# (and weight decay where the source has it).
+PAPER_PRESETS = {
+    "graves2013": ({}, graves2013_rmsprop_step, {}),
+    "dqn": ({}, dqn_rmsprop_step, {}),
+    "lasagne": ({}, lasagne_rmsprop_step, {}),
+    "mxnet": ({}, mxnet_rmsprop_step, {}),
+    "mxnet-wd": ({"weight_decay": 0.05}, mxnet_rmsprop_step, {"wd": 0.05}),
+    "mxnet-centered": ({}, mxnet_rmsprop_step, {"centered": True}),
+    "mxnet-centered-wd": (
+        {"weight_decay": 0.05},
+        mxnet_rmsprop_step,
+        {"centered": True, "wd": 0.05},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PAPER_PRESETS)
+def test_paper_and_framework_presets_reproduce_their_sources(case):
+    preset = case.removesuffix("-wd")
+    ours_options, reference, reference_options = PAPER_PRESETS[case]
+    init, grads = _stream(11, steps=100)
+    ours, _, _ = _run_ours(lambda ps: optim.RMSprop.like(preset, ps, **ours_options), init, grads)
+    ref = _run_reference(reference, init, grads, **reference_options)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-15)
+    # and the preset matters: PyTorch's placement of ε and η with the same numbers moves
+    # the parameters elsewhere
+    settings = {**optim.RMSprop.PRESETS[preset], **ours_options}
+    pytorch_rule = {k: v for k, v in settings.items() if k not in ("eps_in_sqrt", "lr_in_momentum")}
+    other, _, _ = _run_ours(lambda ps: optim.RMSprop(ps, **pytorch_rule), init, grads)
+    assert np.max(np.abs(other - ref)) > 1e3 * np.max(np.abs(ours - ref)) + 1e-9
+
+
+def test_graves_preset_is_the_papers_constants():
+    """ℵ=0.95, ℶ=0.9, ℷ=1e-4, ℸ=1e-4 (Graves 2013, section 4 / eqs. 38-41), and DQN's
+    0.95, 0.95, 2.5e-4 and 0.01 (Mnih et al. 2015, Extended Data Table 1)."""
+    p = Parameter(np.zeros(2))
+    graves = optim.RMSprop.like("graves2013", [p]).param_groups[0]
+    assert (graves["alpha"], graves["momentum"], graves["lr"], graves["eps"]) == (
+        0.95,
+        0.9,
+        1e-4,
+        1e-4,
+    )
+    assert graves["centered"] and graves["eps_in_sqrt"] and graves["lr_in_momentum"]
+    dqn = optim.RMSprop.like("dqn", [p]).param_groups[0]
+    assert (dqn["alpha"], dqn["momentum"], dqn["lr"], dqn["eps"]) == (0.95, 0, 2.5e-4, 0.01)
+    assert dqn["centered"] and dqn["eps_in_sqrt"]
+
+
+@pytest.mark.parametrize(
+    "preset,flag,other", [("mxnet", True, "mxnet-centered"), ("mxnet-centered", False, "mxnet")]
+)
+def test_mxnet_presets_refuse_to_be_turned_into_each_other(preset, flag, other):
+    with pytest.raises(ValueError, match=f"use RMSprop.like\\('{other}'"):
+        optim.RMSprop.like(preset, [Parameter(np.zeros(2))], centered=flag)
+    # restating the preset's own value is fine
+    optim.RMSprop.like(preset, [Parameter(np.zeros(2))], centered=not flag)
 
 
 def test_centered_bias_corrected_first_step_has_zero_variance():

@@ -49,6 +49,53 @@ PRESETS: dict[str, dict[str, Any]] = {
     ),
     "optax": dict(alpha=0.9, eps=1e-8, eps_in_sqrt=True, lr_in_momentum=True),
     "document": dict(lr=1e-3, alpha=0.9, eps=1e-8, eps_in_sqrt=True),
+    # The papers that made RMSProp famous (docs/rmsprop.md cites the equations):
+    # Graves 2013, "Generating Sequences With RNNs", eqs. (38)-(41) and its constants
+    # ℵ=0.95, ℶ=0.9, ℷ=1e-4, ℸ=1e-4: Δ ← ℶΔ − ℷ g/√(n − ḡ² + ℸ), w ← w + Δ.  Chainer's
+    # RMSpropGraves has the same rule and defaults.
+    "graves2013": dict(
+        lr=1e-4,
+        alpha=0.95,
+        eps=1e-4,
+        momentum=0.9,
+        centered=True,
+        eps_in_sqrt=True,
+        lr_in_momentum=True,
+    ),
+    # Mnih et al. 2015 (Nature), Extended Data Table 1 and DeepMind's released
+    # NeuralQLearner.lua (qLearnMinibatch): w ← w − η g/√(v − ḡ² + 0.01), with v and ḡ
+    # averaged at ρ 0.95, η 2.5e-4, no momentum.
+    "dqn": dict(lr=2.5e-4, alpha=0.95, eps=0.01, centered=True, eps_in_sqrt=True),
+    # Lasagne's updates.rmsprop (Theano era): ε inside the root, η 1.0, ρ 0.9, ε 1e-6.
+    "lasagne": dict(lr=1.0, alpha=0.9, eps=1e-6, eps_in_sqrt=True),
+    # MXNet/Gluon optimizer.RMSProp, centered=False: its fused rmsprop_update kernel
+    # (Tieleman & Hinton; ε inside the root, coupled weight decay, no momentum).
+    "mxnet": dict(lr=1e-3, alpha=0.9, eps=1e-8, eps_in_sqrt=True),
+    # MXNet/Gluon optimizer.RMSProp, centered=True: its rmspropalex_update kernel, which
+    # is Graves's rule with MXNet's defaults (ρ 0.9, momentum 0.9, ε 1e-8).
+    "mxnet-centered": dict(
+        lr=1e-3,
+        alpha=0.9,
+        eps=1e-8,
+        momentum=0.9,
+        centered=True,
+        eps_in_sqrt=True,
+        lr_in_momentum=True,
+    ),
+}
+
+#: Overrides that would silently leave a framework's rule: preset -> (flag, why).
+_PRESET_TRAPS: dict[str, tuple[str, str]] = {
+    "mxnet": (
+        "centered",
+        "MXNet's centered RMSProp is another update rule (Graves's, with momentum 0.9 in "
+        "the buffer): use RMSprop.like('mxnet-centered', ...)",
+    ),
+    "mxnet-centered": (
+        "centered",
+        "MXNet without centering is the 'mxnet' preset (no momentum): use "
+        "RMSprop.like('mxnet', ...)",
+    ),
 }
 
 
@@ -299,14 +346,21 @@ class RMSprop(Optimizer):
     def like(cls, framework: str, params: ParamsT, **overrides: Any) -> RMSprop:
         """RMSprop with ``framework``'s defaults and conventions; ``overrides`` win.
 
-        ``framework`` is one of "pytorch", "keras", "tf1", "optax" or "document" (the
-        RMSProp document's formula θ ← θ − η g/√(v + ε) with ρ=0.9, η=0.001, ε=1e-8).
-        TF1 and optax have no default learning rate: pass ``lr``.  Without momentum the
-        "optax" and "document" rules coincide (both put ε inside the root); they differ
-        once momentum is on (optax accumulates η·g/d in its trace).
+        ``framework`` is a framework ("pytorch", "keras", "tf1", "optax", "mxnet",
+        "mxnet-centered", "lasagne"), a paper ("graves2013": Graves 2013, eqs. 38–41;
+        "dqn": Mnih et al. 2015) or "document" (the RMSProp document's formula
+        θ ← θ − η g/√(v + ε) with ρ=0.9, η=0.001, ε=1e-8).  TF1 and optax have no default
+        learning rate: pass ``lr``.  Without momentum the "optax", "document", "mxnet" and
+        "lasagne" rules coincide up to defaults (ε inside the root); they differ once
+        momentum is on (optax accumulates η·g/d in its trace; MXNet has no momentum
+        unless centered).  An override that would turn a preset into another framework's
+        rule (``like("mxnet", centered=True)``) is refused, naming the preset to use.
         """
         if framework not in PRESETS:
             raise ValueError(f"unknown framework {framework!r}; choose one of {sorted(PRESETS)}")
+        flag, why = _PRESET_TRAPS.get(framework, ("", ""))
+        if flag in overrides and overrides[flag] != PRESETS[framework].get(flag, False):
+            raise ValueError(f"{framework} with {flag}={overrides[flag]!r}: {why}")
         settings = {**PRESETS[framework], **overrides}
         if "lr" not in settings:
             raise ValueError(f"{framework} has no default learning rate: pass lr=...")
