@@ -33,6 +33,7 @@ import numpy as np
 from ..autograd import enable_grad
 from ..autograd.graph import bump_versions
 from ..tensor import Tensor, zero_grads
+from ._pack import MAX_PACKINGS, Pack, make_packs
 from ._plan import KernelPlan, check_arguments, check_plan, hyperparameters
 
 __all__ = ["Optimizer", "real_number"]
@@ -102,6 +103,9 @@ class Optimizer:
     #: the names a parameter's state may hold, and those it must (``load_state_dict``)
     state_keys: ClassVar[frozenset[str]] = frozenset()
     required_state: ClassVar[frozenset[str]] = frozenset()
+    #: the update is elementwise, so small parameters may step as one flat array
+    #: (``_pack.py``); an optimizer whose update is not (L-BFGS) sets False
+    packable: ClassVar[bool] = True
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._validate(defaults)
@@ -131,6 +135,9 @@ class Optimizer:
         self._plans: dict[int, tuple[dict[str, Any], tuple[Any, ...], KernelPlan]] = {}
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._state_arrays: dict[Tensor, np.ndarray] = {}  # each state's parameter data
+        # per group (by id): the group, its parameters when packed, its packs, the others
+        self._packs: dict[int, tuple[dict[str, Any], list[Tensor], list[Pack], list[Tensor]]] = {}
+        self._packings: dict[int, int] = {}  # per group: how often packs were made
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             self.add_param_group(group)
@@ -238,11 +245,41 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        update = self.update
-        for params, arrays, grads, states, plan in self._gather():  # all checked first
-            update(arrays, grads, states, plan)
-            bump_versions(params)  # graphs that saw the old values must not backward
+        self._update(self._gather())  # all checked first
+        if self.packable:
+            self._pack_groups()
         return loss
+
+    def _update(self, work: list[tuple[Any, ...]]) -> None:
+        """Run the update loop on what ``_gather`` checked: per tensor, or once per pack."""
+        update = self.update
+        for params, arrays, grads, states, plan, pack in work:
+            if pack is None:
+                update(arrays, grads, states, plan)
+            else:
+                pack.step(update, grads, plan)
+            bump_versions(params)  # graphs that saw the old values must not backward
+
+    def _pack_groups(self) -> None:
+        """Pack each group's small parameters (``_pack.py``) after its first steps: one
+        kernel call per pack instead of one per tensor from the next step on."""
+        for group in self.param_groups:
+            key = id(group)
+            tries = self._packings.get(key, 0)
+            if key in self._packs or tries >= MAX_PACKINGS:
+                continue
+            self._packings[key] = tries + 1
+            params = group["params"]
+            # owners=1: the array is also in self._state_arrays (checked by make_packs'
+            # reference count: a parameter whose data is not there is not packed)
+            packs = make_packs(params, self.state, owners=1)
+            if packs:
+                packed = {id(p) for pack in packs for p in pack.members}
+                for pack in packs:
+                    for p in pack.members:
+                        self._state_arrays[p] = p._array
+                rest = [p for p in params if id(p) not in packed]
+                self._packs[key] = (group, list(params), packs, rest)
 
     def _plan_for(self, group: dict[str, Any], arrays: Sequence[np.ndarray]) -> KernelPlan:
         """``plan`` of the group's hyperparameters, made again only when one has changed.
@@ -350,6 +387,7 @@ class Optimizer:
             group.update({k: v for k, v in merged.items() if k != "params"})
         self.state = new_state
         self._state_arrays = {p: p._array for p in new_state}
+        self._packs.clear()  # the packs' members now have the loaded states
 
     def _restored_state(self, p: Tensor, index: int, entry: Any) -> dict[str, Any]:
         """One parameter's saved state, checked and copied (see ``load_state_dict``)."""
@@ -392,11 +430,11 @@ class Optimizer:
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join([*lines, ")"])
 
-    def _gather(
-        self,
-    ) -> list[tuple[list[Tensor], list[np.ndarray], list[np.ndarray], list[Any], KernelPlan]]:
+    def _gather(self) -> list[tuple[Any, ...]]:
         """Per group: the parameters that have a gradient, their arrays, the gradients, the
-        parameters' states and the group's plan (``_plan_for``).
+        parameters' states, the group's plan (``_plan_for``) and None; then, per pack of
+        the group's small parameters (``_pack.py``), its members, None, their gradients,
+        None, the plan and the pack.
 
         Every gradient is checked to fit its parameter (the kernels trust their inputs)
         before any is used, so a bad one stops ``step`` before anything has changed; only
@@ -404,15 +442,16 @@ class Optimizer:
         Buffers for an option turned on later (momentum, amsgrad) are made where the
         update needs them, in the update loop.
         """
-        work = []
+        work: list[tuple[Any, ...]] = []
         state_of = self.state.get
         fresh = []  # where a state is still to be made: (states, index, parameter, group)
         for group in self.param_groups:
+            packs, todo = self._packs_of(group)
             params: list[Tensor] = []
             arrays: list[np.ndarray] = []
             grads: list[np.ndarray] = []
             states: list[Any] = []
-            for p in group["params"]:
+            for p in todo:
                 grad = p.grad
                 if grad is None:
                     continue
@@ -434,12 +473,46 @@ class Optimizer:
                 arrays.append(d)
                 grads.append(g)
                 states.append(state)
-            if params:
-                work.append((params, arrays, grads, states, self._plan_for(group, arrays)))
+            if params or packs:
+                plan = self._plan_for(group, arrays + [pack.flat for pack, _ in packs])
+                if params:
+                    work.append((params, arrays, grads, states, plan, None))
+                work += [
+                    (pack.members, None, pack_grads, None, plan, pack) for pack, pack_grads in packs
+                ]
         for states, i, p, group in fresh:  # every gradient fits: now states may be made
             states[i] = self.state[p] = self.init_state(p, group)
             self._state_arrays[p] = p._array
         return work
+
+    def _packs_of(
+        self, group: dict[str, Any]
+    ) -> tuple[list[tuple[Pack, list[np.ndarray]]], list[Tensor]]:
+        """The group's packs that can step now, with their gradients, and the parameters
+        left to the per-tensor loop.  A pack whose members changed (a member without a
+        gradient, data replaced, the group's list edited) is dissolved first: its
+        members go back to the per-tensor loop, which checks them as usual."""
+        key = id(group)
+        entry = self._packs.get(key)
+        if entry is None:
+            return [], group["params"]
+        owner, members, packs, rest = entry
+        params = group["params"]
+        ready = []
+        if (
+            owner is group
+            and len(params) == len(members)
+            and all(map(operator.is_, params, members))
+        ):
+            for pack in packs:
+                pack_grads = pack.gradients()
+                if pack_grads is None:
+                    break
+                ready.append((pack, pack_grads))
+            else:
+                return ready, rest
+        del self._packs[key]
+        return [], params
 
     def _check_state_fits(self, p: Tensor, state: dict[str, Any]) -> None:
         """A parameter whose data was replaced since its state was made (``p.data = ...``,
