@@ -137,11 +137,10 @@ class Pack:
 
 
 def make_packs(params: Sequence[Any], states: dict[Any, dict[str, Any]], owners: int) -> list[Pack]:
-    """Packs of ``params`` (one group's parameters that took the last step): those of
-    at most ``PACK_MAX_SIZE`` elements (0-d ones aside: their buffers would look like
-    scalars), owning memory that only they
-    see, grouped by dtype and by what their states hold (the same scalars, buffers shaped
-    like the parameter); a pack needs two members.
+    """Packs of ``params`` (one group's parameters that took the last step): those of at
+    most ``PACK_MAX_SIZE`` elements (not 0-d: their buffers would look like scalar state)
+    that own memory only they see, grouped by dtype and by what their states hold (the
+    same numbers, buffers shaped like the parameter); a pack needs two members.
 
     Only an array that owns its memory is moved: a view's aliases would not show in its
     reference count (numpy points them at the owner).  So a member of a dissolved pack
@@ -183,8 +182,8 @@ def _signature(state: dict[str, Any], like: np.ndarray) -> tuple[tuple[str, Any]
             and value.flags.c_contiguous
         ):
             entries.append((name, "buffer"))
-        elif isinstance(value, int | float | str | bool | None):
-            entries.append((name, value))
+        elif isinstance(value, int | float | str | bool | np.generic | None):
+            entries.append((name, value))  # a number the members share (step, mu_product)
         else:  # anything else (a 0-d array, a list): not packed
             entries.append((name, object()))
     return tuple(entries)
