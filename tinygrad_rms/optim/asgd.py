@@ -9,7 +9,8 @@ averages out.  Per parameter, at step t (η₁ = lr, μ₁ = 1)::
     ā ← θ  while μ_t = 1,  else  ā ← ā + μ_t(θ − ā)
     η_{t+1} = lr / (1 + λ·lr·t)^α,    μ_{t+1} = 1 / max(1, t − t₀)
 
-so averaging starts two steps after t₀ (PyTorch's default t₀ = 10⁶: never, in most runs).
+so ā is the mean of the iterates from step t₀ + 2 on (with PyTorch's default
+t₀ = 10⁶: never, in most runs).
 
 PyTorch keeps η and μ (``eta``, ``mu``) as 0-d tensors of its "scalar dtype": float32
 unless the default dtype is float64.  Each value is rounded to it when stored, and a
@@ -128,21 +129,25 @@ def _apply(
     """The update itself: ``ASGD.update``, and the body of ``asgd``.
 
     Each parameter steps with the η and μ its state holds (set by its previous step,
-    with the lr of then, as PyTorch); the next ones are computed for every parameter
-    first, so that a schedule that breaks down stops the step before anything changes.
+    with the lr of then, as PyTorch); a state without them (the functional form's caller
+    may leave them out) gets those a run with these hyperparameters has at its step.  The
+    next ones are computed for every parameter first, so that a schedule that breaks
+    down stops the step before anything changes.
     """
     h, at = plan.hyperparameters, plan.at
-    upcoming = [_schedule(h, state["step"] + 1) for state in states]
+    now, upcoming = [], []
+    for state in states:
+        step = state["step"]
+        given = "eta" in state and "mu" in state
+        now.append((float(state["eta"]), float(state["mu"])) if given else _schedule(h, step))
+        upcoming.append(_schedule(h, step + 1))
     min_size = parallel.min_size
-    for theta, g, state, (eta, mu) in zip(params, grads, states, upcoming):  # noqa: B905
+    for theta, g, state, (eta, mu), after in zip(params, grads, states, now, upcoming):  # noqa: B905
         (asgd_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),
-            g.ravel(),
-            state["ax"].ravel(),
-            at(theta.dtype, float(state["eta"]), float(state["mu"])),
+            theta.ravel(), g.ravel(), state["ax"].ravel(), at(theta.dtype, eta, mu)
         )
         state["step"] += 1
-        state["eta"], state["mu"] = eta, mu
+        state["eta"], state["mu"] = after
 
 
 _update_parallel = locked(asgd_update_parallel)
@@ -162,9 +167,9 @@ def asgd(
 ) -> None:
     """Functional ASGD: update ``params`` and their averages ``ax`` in place.
 
-    ``states[i]`` holds ``step``, ``eta`` and ``mu`` (Python floats) and ``ax`` shaped
-    like ``params[i]``; ``step``, ``eta`` and ``mu`` are advanced.  ``ASGD.step`` runs
-    this same loop.
+    ``states[i]`` holds ``step``, ``eta`` and ``mu`` (numbers; when left out, those a run
+    with these hyperparameters has at ``step``) and ``ax`` shaped like ``params[i]``;
+    ``step``, ``eta`` and ``mu`` are advanced.  ``ASGD.step`` runs this same loop.
     """
     # first statement: locals() holds the arguments; checked as the class checks them
     plan = ASGD._functional_plan("asgd", locals(), params, grads, states)
