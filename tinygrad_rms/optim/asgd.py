@@ -2,7 +2,7 @@
 Bottou, 2010), PyTorch's ``torch.optim.ASGD``.
 
 SGD with a decaying step size η_t and a decay term λ, whose answer is not the last
-iterate but ``ax``, the average of the iterates since step t₀: the noise of the steps
+iterate but ``ax``, the average of the iterates after step t₀: the noise of the steps
 averages out.  Per parameter, at step t (η₁ = lr, μ₁ = 1)::
 
     θ ← θ(1 − λη_t) − η_t g
