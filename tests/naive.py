@@ -398,3 +398,141 @@ def adamax_torch_step(
     u = np.maximum(dt(beta2) * state.get("exp_inf", zeros), np.abs(g) + dt(eps))
     state["exp_avg"], state["exp_inf"] = m, u
     return param - dt(lr / (1 - beta1**t)) * m / u
+
+
+def rprop_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-2,
+    etas: tuple[float, float] = (0.5, 1.2),
+    step_sizes: tuple[float, float] = (1e-6, 50),
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.Rprop as its documentation's algorithm box states it: per element, if
+    g_prev·g > 0, η ← min(η·η₊, Γ_max); else if g_prev·g < 0, η ← max(η·η₋, Γ_min) and
+    g ← 0; else η unchanged; θ ← θ − η·sign(g); g_prev ← g (g_prev starts at 0, η at lr).
+
+    The box bounds η only on the side it moves and not when g_prev·g = 0, where PyTorch's
+    code clamps both sides every step: the two agree while lr lies in [Γ_min, Γ_max].
+    ``maximize`` negates the gradient first (the argument's documented meaning).
+    """
+    dt = param.dtype.type
+    etaminus, etaplus = etas
+    low, high = step_sizes
+    g = -grad if maximize else grad.copy()
+    state["step"] = state.get("step", 0) + 1
+    g_prev = state.get("prev", np.zeros_like(param))
+    eta = state.get("step_size", np.full_like(param, lr))
+    product = g_prev * g
+    grown = np.minimum(eta * dt(etaplus), dt(high))
+    shrunk = np.maximum(eta * dt(etaminus), dt(low))
+    eta = np.where(product > 0, grown, np.where(product < 0, shrunk, eta))
+    g = np.where(product < 0, dt(0), g)
+    state["prev"], state["step_size"] = g, eta
+    return param - eta * np.sign(g)
+
+
+def adadelta_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1.0,
+    rho: float = 0.9,
+    eps: float = 1e-6,
+    weight_decay: float = 0.0,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.Adadelta as its documentation states it: g ← ±∇ + λθ;
+    v ← ρv + (1−ρ)g²; Δx ← √(u + ε)/√(v + ε)·g; u ← ρu + (1−ρ)Δx²; θ ← θ − γΔx."""
+    dt = param.dtype.type
+    g = -grad if maximize else grad.copy()
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * param
+    state["step"] = state.get("step", 0) + 1
+    zeros = np.zeros_like(param)
+    v = state.get("square_avg", zeros) * dt(rho) + g * g * dt(1 - rho)
+    delta = np.sqrt(state.get("acc_delta", zeros) + dt(eps)) / np.sqrt(v + dt(eps)) * g
+    u = state.get("acc_delta", zeros) * dt(rho) + delta * delta * dt(1 - rho)
+    state["square_avg"], state["acc_delta"] = v, u
+    return param - dt(lr) * delta
+
+
+def asgd_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-2,
+    lambd: float = 1e-4,
+    alpha: float = 0.75,
+    t0: float = 1e6,
+    weight_decay: float = 0.0,
+    maximize: bool = False,
+    scalar_dtype: type = np.float32,
+) -> np.ndarray:
+    """torch.optim.ASGD: averaged SGD with the step sizes of Bottou (2010), with
+    PyTorch's documented arguments (its documentation has no algorithm box).
+
+    At step t (1, 2, ...), with η and μ set by the step before (η = lr, μ = 1 at first):
+    g ← ±∇ + λ_wd·θ; θ ← θ(1 − λη) − ηg; ā ← θ while μ = 1, else ā ← ā + μ(θ − ā); then
+    η ← lr/(1 + λ·lr·t)^α and μ ← 1/max(1, t − t₀) for the next step.  PyTorch stores η
+    and μ as 0-d tensors of its scalar dtype (float32 unless the default dtype is
+    float64): each is rounded to ``scalar_dtype`` when stored.
+    """
+    dt = param.dtype.type
+
+    def stored(x: float) -> float:
+        return float(scalar_dtype(x))
+
+    g = -grad if maximize else grad.copy()
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * param
+    t = state["step"] = state.get("step", 0) + 1
+    eta = state.get("eta", stored(lr))
+    mu = state.get("mu", 1.0)
+    theta = param * dt(1 - lambd * eta) - dt(eta) * g
+    ax = state.get("ax", np.zeros_like(param))
+    state["ax"] = theta.copy() if mu == 1 else ax + dt(mu) * (theta - ax)
+    state["eta"] = stored(lr / (1 + lambd * lr * t) ** alpha)
+    state["mu"] = stored(1 / max(1, t - t0))
+    return theta
+
+
+def optax_rprop_step(
+    param,
+    grad,
+    state,
+    *,
+    learning_rate,
+    eta_minus=0.5,
+    eta_plus=1.2,
+    min_step_size=1e-6,
+    max_step_size=50.0,
+):
+    """optax.rprop = chain(scale_by_rprop, scale(-1)), in float64.
+
+    Its state keeps the last *update* s·sign(g) (0 after a flip) where PyTorch keeps the
+    last gradient; the step size is left alone, unclamped, where the product is 0."""
+    step_sizes = state.get("step_sizes", np.full_like(param, learning_rate, dtype=np.float64))
+    prev_updates = state.get("prev_updates", np.zeros_like(param, dtype=np.float64))
+    sign = grad * prev_updates
+    factor = np.where(sign > 0, eta_plus, eta_minus)
+    clipped = np.clip(step_sizes * factor, min_step_size, max_step_size)
+    step_sizes = np.where(sign == 0, step_sizes, clipped)
+    prev_updates = np.where(sign < 0, 0.0, step_sizes * np.sign(grad))
+    state["step_sizes"], state["prev_updates"] = step_sizes, prev_updates
+    return param - prev_updates
+
+
+def optax_adadelta_step(param, grad, state, *, learning_rate, rho=0.9, eps=1e-6, weight_decay=0.0):
+    """optax.adadelta = chain(add_decayed_weights, scale_by_adadelta, scale_by_learning_rate),
+    in float64: e_g ← (1−ρ)g² + ρe_g; Δ ← √(e_x + ε)/√(e_g + ε)·g; e_x ← (1−ρ)Δ² + ρe_x."""
+    g = grad + weight_decay * param
+    e_g = (1 - rho) * g**2 + rho * state.get("e_g", np.zeros_like(param, dtype=np.float64))
+    e_x = state.get("e_x", np.zeros_like(param, dtype=np.float64))
+    update = np.sqrt(e_x + eps) / np.sqrt(e_g + eps) * g
+    state["e_g"], state["e_x"] = e_g, (1 - rho) * update**2 + rho * e_x
+    return param - learning_rate * update

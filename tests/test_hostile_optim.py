@@ -44,6 +44,9 @@ def _all(opt, *params):
         (optim.SGD, optim.RMSprop, "'dampening' is not a hyperparameter of RMSprop"),
         (optim.Adagrad, optim.Adam, "not a hyperparameter of Adam"),
         (optim.Adam, optim.Adagrad, "not a hyperparameter of Adagrad"),
+        (optim.Rprop, optim.ASGD, "'etas' is not a hyperparameter of ASGD"),
+        (optim.Adadelta, optim.RMSprop, "'rho' is not a hyperparameter of RMSprop"),
+        (optim.ASGD, optim.Adadelta, "not a hyperparameter of Adadelta"),
     ],
 )
 def test_another_optimizers_state_is_refused(saved_by, loaded_by, match) -> None:
@@ -175,6 +178,13 @@ def test_resized_parameter_data_is_refused() -> None:
         (optim.Adam, {"lr": 10**400}, "too large for a float"),
         (optim.Adam, {"lr": True}, "lr must be a number"),
         (optim.RMSprop, {"alpha": "0.9"}, "alpha"),
+        (optim.Rprop, {"etas": (0.5, "1.2")}, r"etas\[1\] must be a number"),
+        (optim.Rprop, {"step_sizes": 50}, "step_sizes must be a pair"),
+        (optim.Rprop, {"step_sizes": (float("nan"), 50)}, "Invalid step_sizes: nan, 50"),
+        (optim.Adadelta, {"rho": "0.9"}, "rho must be a number"),
+        (optim.ASGD, {"alpha": float("nan")}, "Invalid alpha value: nan"),
+        (optim.ASGD, {"lambd": float("inf")}, "Invalid lambd value: inf"),
+        (optim.ASGD, {"t0": None}, "t0 must be a number"),
     ],
 )
 def test_options_take_their_own_types(cls, options, match) -> None:
@@ -285,3 +295,100 @@ def test_centered_overflow_against_live_pytorch() -> None:
 def test_tensors_of_non_numbers_are_refused(dtype) -> None:
     with pytest.raises(TypeError, match="cannot make a tensor"):
         tg.tensor([1, 2], dtype=dtype)
+
+
+# ---------------------------------------------------------------------- Rprop, Adadelta, ASGD
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda s: s["state"][0].update(eta="0.01"), "state 'eta' of parameter 0 must be a number"),
+        (
+            lambda s: s["state"][1].update(mu=np.ones(4)),
+            "state 'mu' of parameter 1 must be a number",
+        ),
+        (lambda s: s["state"][0].pop("mu"), r"no \['mu'\]"),
+        (lambda s: s["state"][0].update(ax=np.zeros(3)), r"state 'ax' of parameter 0 has shape"),
+    ],
+)
+def test_an_asgd_state_that_lies_is_refused_and_changes_nothing(change, match) -> None:
+    opt, a, b = _trained(optim.ASGD, t0=0)
+    state = opt.state_dict()
+    change(state)
+    before = _all(opt, a, b)
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(state)
+    assert_unchanged(before, opt.param_groups, opt.state, a, b)
+
+
+def test_asgd_state_numbers_load_from_0d_arrays_and_tensors() -> None:
+    """PyTorch saves eta and mu as 0-d tensors: they load as the numbers they hold."""
+    opt, a, _ = _trained(optim.ASGD, t0=0)
+    state = opt.state_dict()
+    eta, mu = state["state"][0]["eta"], state["state"][0]["mu"]
+    state["state"][0]["eta"] = np.array(eta, np.float32)
+    state["state"][0]["mu"] = tg.tensor(mu)
+    opt.load_state_dict(state)
+    assert (opt.state[a]["eta"], opt.state[a]["mu"]) == (eta, mu)
+
+
+def test_an_asgd_schedule_that_breaks_down_changes_nothing() -> None:
+    """A negative lambd makes 1 + lambd·lr·t reach 0 (at t = 2 here), where η is not a
+    number: that step is refused before any parameter moves (PyTorch divides by zero
+    after moving them)."""
+    a = nn.Parameter(np.ones(3))
+    b = nn.Parameter(np.ones(2))
+    opt = optim.ASGD([a, b], lr=0.1, lambd=-5.0)
+    a.grad, b.grad = tg.ones(3, dtype=tg.float64), tg.ones(2, dtype=tg.float64)
+    opt.step()
+    before = _all(opt, a, b)
+    with pytest.raises(ValueError, match=r"not a number at step t = 2 \(lr=0.1, lambd=-5.0"):
+        opt.step()
+    assert_unchanged(before, opt.param_groups, opt.state, a, b)
+
+
+#: Gradients at the edge, one column per case: NaN, ±inf, zero, and products g·g_prev
+#: that underflow in float32 (1e-30 · 1e-30).
+EDGE_GRADS = np.array(
+    [
+        [float("nan"), float("inf"), 0.0, 1e-30, -1.0, 2.0],
+        [1.0, float("inf"), 0.0, 1e-30, float("nan"), -2.0],
+        [1.0, -float("inf"), 3.0, -1e-30, 1.0, float("nan")],
+        [-1.0, 1.0, 3.0, 1e-30, 1.0, 1.0],
+    ],
+    np.float32,
+)
+
+
+@pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
+@pytest.mark.parametrize(
+    ("name", "kwargs"),
+    [
+        ("Rprop", {"lr": 0.1}),
+        ("Adadelta", {"lr": 1.0, "weight_decay": 0.1}),
+        ("ASGD", {"lr": 0.1, "t0": 0}),
+    ],
+)
+def test_nan_inf_and_underflowing_gradients_do_as_pytorchs(name, kwargs) -> None:
+    """Rprop: torch.sign(NaN) is 0, so a NaN gradient moves nothing and keeps the step
+    size; an underflowing g·g_prev counts as 0.  Each NaN and infinity lands where
+    PyTorch's does (Rprop bit for bit)."""
+    import torch
+
+    x0 = np.linspace(-1, 1, 6).astype(np.float32)
+    theirs = torch.nn.Parameter(torch.tensor(x0))
+    ours = nn.Parameter(x0.copy())
+    topt = getattr(torch.optim, name)([theirs], **kwargs)
+    oopt = getattr(optim, name)([ours], **kwargs)
+    for g in EDGE_GRADS:
+        theirs.grad = torch.tensor(g)
+        topt.step()
+        ours.grad = tg.tensor(g)
+        oopt.step()
+        got, expected = ours.detach().numpy(), theirs.detach().numpy()
+        if name == "Rprop":
+            np.testing.assert_array_equal(got, expected)
+            np.testing.assert_array_equal(
+                oopt.state[ours]["step_size"], topt.state[theirs]["step_size"]
+            )
+        else:
+            np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7, equal_nan=True)

@@ -48,11 +48,14 @@ def test_kernels_import_nothing_of_ours_but_each_other():
             if isinstance(node, ast.ImportFrom) and node.level > 0:
                 assert node.level == 1 and (node.module or "") in (
                     "_jit",
+                    "adadelta",
                     "adagrad",
                     "adam",
                     "adamax",
+                    "asgd",
                     "pool",
                     "rmsprop",
+                    "rprop",
                     "sgd",
                 ), name
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tinygrad_rms"):
@@ -106,6 +109,20 @@ EVERYTHING_ON = {
         lambda theta, g: (g / 3, np.abs(theta)),
         [0.01, 0.9, 0.1, 0.999, 1e-8, 1e-3, -1],
     ),
+    # g_prev, s; g_prev (θ, zeroed where |θ| < 0.3) has either sign or none, so η₊, η₋
+    # and no factor apply, and the step sizes |g|/10 lie below, inside and above
+    # [1e-2, 0.1]; maximize
+    "rprop": (
+        lambda theta, g: (np.where(np.abs(theta) < 0.3, 0, theta), np.abs(g) / 10),
+        [0.3, 1.5, 1e-2, 0.1, -1],
+    ),
+    # v, u; weight decay, maximize
+    "adadelta": (
+        lambda theta, g: (np.abs(g), np.abs(theta)),
+        [0.5, 0.9, 0.1, 1e-6, 1e-3, -1],
+    ),
+    # ā; averaging (μ < 1), decay term, weight decay, maximize
+    "asgd": (lambda theta, g: (g / 3,), [0.999, 0.01, 0.5, 1e-3, -1]),
 }
 
 
@@ -140,6 +157,9 @@ PACKED_BY = {
     "rmsprop": optim.RMSprop,
     "adam": optim.Adam,
     "adamax": optim.Adamax,
+    "rprop": optim.Rprop,
+    "adadelta": optim.Adadelta,
+    "asgd": optim.ASGD,
 }
 
 

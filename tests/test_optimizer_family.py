@@ -47,6 +47,9 @@ NAIVE = {
     "Adam": naive.adam_torch_step,
     "AdamW": naive.adamw_torch_step,
     "Adamax": naive.adamax_torch_step,
+    "Rprop": naive.rprop_torch_step,
+    "Adadelta": naive.adadelta_torch_step,
+    "ASGD": naive.asgd_torch_step,
 }
 BUFFERS = {
     "SGD": ("momentum_buffer",),
@@ -54,6 +57,9 @@ BUFFERS = {
     "Adam": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
     "AdamW": ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"),
     "Adamax": ("exp_avg", "exp_inf"),
+    "Rprop": ("prev", "step_size"),
+    "Adadelta": ("square_avg", "acc_delta"),
+    "ASGD": ("ax",),  # eta and mu are numbers, compared with PyTorch's by the fixture test
 }
 TOL = {"float64": (1e-12, 1e-14), "float32": (1e-5, 5e-6)}
 # State buffers: exp_avg_sq and sum hold g², from ~1e-6 to ~40, and exp_avg /
@@ -286,6 +292,17 @@ VALIDATION = [
     ("AdamW", {"lr": -1}, "Invalid learning rate: -1"),
     ("AdamW", {"betas": (0.9, 1.5)}, "Invalid beta parameter at index 1: 1.5"),
     ("AdamW", {"weight_decay": -0.01}, "Invalid weight_decay value: -0.01"),
+    ("Rprop", {"lr": -1}, "Invalid learning rate: -1"),
+    ("Rprop", {"etas": (1.5, 1.2)}, "Invalid eta values: 1.5, 1.2"),
+    ("Rprop", {"etas": (0.5, 0.9)}, "Invalid eta values: 0.5, 0.9"),
+    ("Rprop", {"etas": (0.0, 1.2)}, "Invalid eta values: 0.0, 1.2"),
+    ("Adadelta", {"lr": float("nan")}, "Invalid learning rate: nan"),
+    ("Adadelta", {"rho": 1.1}, "Invalid rho value: 1.1"),
+    ("Adadelta", {"rho": -0.1}, "Invalid rho value: -0.1"),
+    ("Adadelta", {"eps": -1e-6}, "Invalid epsilon value: -1e-06"),
+    ("Adadelta", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    ("ASGD", {"lr": -0.01}, "Invalid learning rate: -0.01"),
+    ("ASGD", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
 ]
 VALIDATION_PARAMS = [
     pytest.param(name, kwargs, msg, id=f"{name}-{'-'.join(kwargs)}-{i}")
@@ -381,6 +398,10 @@ EVERYTHING_ON = {
     },
     "Adam": {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True, "maximize": True},
     "AdamW": {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True, "maximize": True},
+    "Rprop": {"lr": 0.01, "etas": (0.3, 1.5), "step_sizes": (1e-3, 0.05), "maximize": True},
+    "Adadelta": {"lr": 0.5, "rho": 0.5, "eps": 1e-3, "weight_decay": 0.1, "maximize": True},
+    # t0 = 0: the third step averages (μ = 1/2)
+    "ASGD": {"lr": 0.05, "lambd": 0.5, "t0": 0, "weight_decay": 0.1, "maximize": True},
 }
 
 
@@ -455,6 +476,10 @@ FUNCTIONAL = {
         dict(lr=0.1, alpha=0.9, eps=1e-8, weight_decay=0.0, momentum=0.9, centered=True),
         ("square_avg", "grad_avg", "momentum_buffer"),
     ),
+    "rprop": (dict(lr=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50)), ("prev", "step_size")),
+    "adadelta": (dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0), ("square_avg", "acc_delta")),
+    # a state without eta and mu (these tests' states) gets those of its step
+    "asgd": (dict(lr=0.1, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0.0), ("ax",)),
 }
 
 
@@ -637,3 +662,156 @@ def test_adagrad_step_size_never_grows_while_rmsprops_goes_both_ways():
     rising = np.any(curves["rmsprop"] > 0, axis=0)
     falling = np.any(curves["rmsprop"] < 0, axis=0)
     assert np.all(rising & falling), "RMSprop's step size should follow the gradients"
+
+
+# ----------------------------------------------------------------------------- Rprop, ASGD
+# Rprop keeps the family's float32 tolerance: every operation on a step size is one
+# correctly rounded product or a comparison, and the sign of g·g_prev is exact, so its
+# trajectories came out bit-identical to the fixture and to live PyTorch in both dtypes
+# (measured: 0 deviation on all four runs), sign changes included.
+
+
+def test_rprop_configuration_makes_both_step_size_bounds_bite():
+    """In PyTorch's run of the clamping configuration some steps have length s_min and
+    some s_max (|θ_t − θ_t−1| is the step size used), so a kernel that skipped either
+    clamp would fail the fixture test."""
+    cid = "rprop-etas-clamps-max"
+    low, high = FAM.CONFIGS[cid][1]["step_sizes"]
+    lengths = []
+    for j in range(len(FAM.SHAPES)):
+        path = np.concatenate([DATA[f"float64/init/p{j}"][None], DATA[f"float64/{cid}/traj/p{j}"]])
+        lengths.append(np.abs(np.diff(path, axis=0)).ravel())
+    steps = np.concatenate(lengths)
+    assert np.any(np.isclose(steps, low, rtol=1e-9)) and np.any(np.isclose(steps, high, rtol=1e-9))
+    assert np.max(steps) <= high * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("cid", ["asgd", "asgd-t0-lambd-alpha-wd-max"])
+def test_asgd_average_starts_after_t0(cid):
+    """ax is the parameter itself until step t0 + 2, the mean of the iterates after it:
+    equal to θ in PyTorch's final state with t0 = 1e6, far from it with t0 = 10."""
+    for j in range(len(FAM.SHAPES)):
+        theta = DATA[f"float64/{cid}/traj/p{j}"][-1]
+        ax = DATA[f"float64/{cid}/state/ax/p{j}"]
+        averaging = FAM.CONFIGS[cid][1].get("t0", 1e6) < FAM.N_STEPS
+        assert (np.max(np.abs(ax - theta)) > 1e-3) if averaging else np.array_equal(ax, theta)
+
+
+def test_asgd_float64_trajectories_carry_pytorchs_float32_eta_and_mu():
+    """PyTorch stores η and μ as float32 0-d tensors (its scalar dtype under the default
+    dtype float32), so even its float64 runs step with η rounded to float32.  The
+    transcription with that rounding matches PyTorch's fixture to 1e-12; without it (η
+    and μ kept in float64) it is off by 2e-8 (measured; 4e-6 relative), far outside it."""
+    cid = "asgd-t0-lambd-alpha-wd-max"
+    name, kwargs = FAM.CONFIGS[cid]
+    init, grads = fixture_problem("float64")
+    ref = [DATA[f"float64/{cid}/traj/p{j}"] for j in range(len(FAM.SHAPES))]
+    rounded, _ = run_naive(name, kwargs, init, grads)
+    assert_traj_close(rounded, ref, "float64")
+    unrounded, _ = run_naive(name, {**kwargs, "scalar_dtype": np.float64}, init, grads)
+    assert max(np.max(np.abs(a / b - 1)) for a, b in zip(unrounded, ref, strict=True)) > 1e-10
+
+
+def test_asgd_under_default_dtype_float64_keeps_eta_and_mu_in_float64():
+    """With ``set_default_dtype(float64)`` (PyTorch's scalar dtype is then float64) the
+    η and μ are not rounded: ours equals the transcription without rounding."""
+    cid = "asgd-t0-lambd-alpha-wd-max"
+    name, kwargs = FAM.CONFIGS[cid]
+    init, grads = fixture_problem("float64")
+    previous = tg.get_default_dtype()
+    tg.set_default_dtype(tg.float64)
+    try:
+        ours, opt, params = run_ours(name, kwargs, init, grads)
+    finally:
+        tg.set_default_dtype(previous)
+    ref, ref_states = run_naive(name, {**kwargs, "scalar_dtype": np.float64}, init, grads)
+    assert_traj_close(ours, ref, "float64")
+    for p, ref_state in zip(params, ref_states, strict=True):
+        assert (opt.state[p]["eta"], opt.state[p]["mu"]) == (ref_state["eta"], ref_state["mu"])
+
+
+@pytest.mark.torch
+def test_asgd_under_default_dtype_float64_is_live_torchs():
+    torch = pytest.importorskip("torch")
+    name, kwargs = FAM.CONFIGS["asgd-t0-lambd-alpha-wd-max"]
+    init, grads = FAM.make_problem(FAM.SEED + 2)
+    previous, previous_torch = tg.get_default_dtype(), torch.get_default_dtype()
+    tg.set_default_dtype(tg.float64)
+    torch.set_default_dtype(torch.float64)
+    try:
+        ref, ref_state = FAM.torch_trajectory(name, kwargs, init, grads)
+        ours, opt, params = run_ours(name, kwargs, init, grads)
+    finally:
+        tg.set_default_dtype(previous)
+        torch.set_default_dtype(previous_torch)
+    assert_traj_close(ours, ref, "float64")
+    assert [opt.state[p]["eta"] for p in params] == [float(v) for v in ref_state["eta"]]
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lr": 100.0},  # above s_max = 50: PyTorch's code clamps it on the first step
+        {"lr": 1e-8, "step_sizes": (1e-6, 50)},  # below s_min
+        {"lr": 0.1, "step_sizes": (0.5, 0.2)},  # s_min > s_max: every step size is s_max
+    ],
+    ids=["lr-above-max", "lr-below-min", "min-above-max"],
+)
+def test_rprop_clamps_every_step_as_pytorchs_code(kwargs):
+    """Where the documentation's algorithm box (and optax) would leave s alone, PyTorch's
+    code clamps it to [s_min, s_max] at every step; so does ours."""
+    pytest.importorskip("torch")
+    init, grads = FAM.make_problem(FAM.SEED + 3)
+    ref, _ = FAM.torch_trajectory("Rprop", kwargs, init, grads)
+    ours, _, _ = run_ours("Rprop", kwargs, init, grads)
+    for a, b in zip(ours, ref, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------------------- optax
+#: optax's name -> (our optimizer and arguments, optax's arguments): the hyperparameter
+#: mapping under which the two are the same algorithm.
+OPTAX = {
+    "rprop": (
+        ("Rprop", {"lr": 0.02, "etas": (0.4, 1.3), "step_sizes": (1e-3, 0.08)}),
+        dict(
+            learning_rate=0.02, eta_minus=0.4, eta_plus=1.3, min_step_size=1e-3, max_step_size=0.08
+        ),
+    ),
+    "adadelta": (
+        ("Adadelta", {"lr": 0.7, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.05}),
+        dict(learning_rate=0.7, rho=0.8, eps=1e-4, weight_decay=0.05),
+    ),
+}
+
+
+@pytest.mark.parametrize("optax_name", OPTAX)
+def test_optax_convention_is_ours_under_the_mapping(optax_name):
+    """optax.rprop(learning_rate, eta_minus, eta_plus, min_step_size, max_step_size) is
+    Rprop(lr, etas, step_sizes) as long as lr lies in [s_min, s_max] and no product
+    g·g_prev underflows (optax keeps the last update s·sign(g), PyTorch the last
+    gradient); optax.adadelta(learning_rate, rho, eps, weight_decay) is Adadelta with
+    lr = learning_rate (optax has no default learning rate, PyTorch's is 1.0)."""
+    (name, kwargs), optax_kwargs = OPTAX[optax_name]
+    step = getattr(naive, f"optax_{optax_name}_step")
+    init, grads = fixture_problem("float64")
+    ours, _, _ = run_ours(name, kwargs, init, grads)
+    values, states = [x.copy() for x in init], [{} for _ in init]
+    for t in range(FAM.N_STEPS):
+        for j, g in enumerate(grads):
+            values[j] = step(values[j], g[t], states[j], **optax_kwargs)
+            np.testing.assert_allclose(ours[j][t], values[j], rtol=1e-12, atol=1e-14)
+
+
+def test_optax_rprop_differs_where_lr_is_outside_the_step_size_bounds():
+    """optax leaves a step size alone where g·g_prev = 0 (the first step), PyTorch clamps
+    it: with lr above s_max the first steps differ."""
+    init, grads = fixture_problem("float64")
+    ours, _, _ = run_ours("Rprop", {"lr": 0.5, "step_sizes": (1e-3, 0.08)}, init, grads)
+    theirs, state = init[0].copy(), {}
+    theirs = naive.optax_rprop_step(
+        theirs, grads[0][0], state, learning_rate=0.5, min_step_size=1e-3, max_step_size=0.08
+    )
+    np.testing.assert_allclose(np.abs(ours[0][0] - init[0]), 0.08, rtol=1e-12)
+    np.testing.assert_allclose(np.abs(theirs - init[0]), 0.5, rtol=1e-12)

@@ -65,6 +65,9 @@ NAIVE: dict[str, Callable[..., np.ndarray]] = {
     "Adam": naive.adam_torch_step,
     "AdamW": naive.adamw_torch_step,
     "RMSprop": _rmsprop_reference,
+    "Rprop": naive.rprop_torch_step,
+    "Adadelta": naive.adadelta_torch_step,
+    "ASGD": naive.asgd_torch_step,
 }
 
 
@@ -104,6 +107,10 @@ GROUP_CASES = {
     "Adam": ({"lr": 0.01}, {"betas": (0.5, 0.8), "amsgrad": True, "maximize": True}),
     "AdamW": ({"lr": 0.01}, {"lr": 0.05, "weight_decay": 0.5}),
     "RMSprop": ({"lr": 0.01}, {"centered": True, "momentum": 0.5, "alpha": 0.5}),
+    "Rprop": ({"lr": 0.01}, {"etas": (0.3, 1.5), "step_sizes": (1e-3, 0.05), "maximize": True}),
+    "Adadelta": ({"lr": 0.5}, {"rho": 0.5, "eps": 1e-3, "weight_decay": 0.1}),
+    # each group's η starts at its own lr; t0 = 2 averages from step 5 on
+    "ASGD": ({"lr": 0.05, "t0": 2}, {"lr": 0.02, "lambd": 0.3, "alpha": 0.5, "t0": 1}),
 }
 
 
@@ -398,6 +405,18 @@ ROUND_TRIP: dict[str, tuple[Callable[[Any], optim.Optimizer], str, float]] = {
         "RMSprop",
         0.005,
     ),
+    "Rprop": (
+        lambda g: optim.Rprop(g, lr=0.02, etas=(0.4, 1.3), step_sizes=(1e-4, 1.0)),
+        "Rprop",
+        0.01,
+    ),
+    "Adadelta": (lambda g: optim.Adadelta(g, lr=0.5, rho=0.8, weight_decay=0.01), "Adadelta", 0.3),
+    # t0 = 2: eta, mu and ax all change during the 5 + 7 steps
+    "ASGD-averaging": (
+        lambda g: optim.ASGD(g, lr=0.05, lambd=0.01, t0=2, weight_decay=0.01),
+        "ASGD",
+        0.02,
+    ),
 }
 
 
@@ -624,3 +643,45 @@ def test_a_torch_state_dict_loads_and_continues(name):
         p.grad = tg.Tensor(g.copy())
         opt.step()
     np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+#: Per optimizer: PyTorch's arguments for a run whose every state entry has moved.
+TORCH_STATE_CASES = {
+    "Rprop": {"lr": 0.05, "etas": (0.4, 1.3)},
+    "Adadelta": {"lr": 0.5, "weight_decay": 0.01},
+    "ASGD": {"lr": 0.05, "lambd": 0.1, "t0": 1},  # eta, mu (0-d tensors) and ax
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", TORCH_STATE_CASES)
+def test_a_torch_state_dict_of_the_new_optimizers_loads_and_continues(name):
+    """PyTorch's state, tensors as numpy arrays (ASGD's eta and mu 0-d, step a float),
+    loads into ours, which then goes on as PyTorch does."""
+    torch = pytest.importorskip("torch")
+    kwargs = TORCH_STATE_CASES[name]
+    rng = np.random.default_rng(52)
+    x0 = rng.standard_normal((3, 2))
+    grads = rng.standard_normal((8, 3, 2))
+    tp = torch.tensor(x0.copy(), requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], **kwargs)
+    for g in grads[:4]:
+        tp.grad = torch.tensor(g)
+        topt.step()
+    tsd = topt.state_dict()
+    sd = {
+        "state": {i: {k: v.numpy().copy() for k, v in s.items()} for i, s in tsd["state"].items()},
+        "param_groups": [dict(g) for g in tsd["param_groups"]],
+    }
+    p = tg.Tensor(tp.detach().numpy().copy(), requires_grad=True)
+    opt = getattr(optim, name)([p])
+    opt.load_state_dict(sd)
+    assert opt.state[p]["step"] == 4
+    for g in grads[4:]:
+        tp.grad = torch.tensor(g)
+        topt.step()
+        p.grad = tg.Tensor(g.copy())
+        opt.step()
+    np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12, atol=1e-14)
+    for key, value in topt.state[tp].items():
+        np.testing.assert_allclose(opt.state[p][key], value.numpy(), rtol=1e-12, atol=1e-14)

@@ -14,26 +14,35 @@ array: its geometry is an int64 array).
 """
 
 from ._jit import PARALLEL_MIN_SIZE, parallel_launch
+from .adadelta import adadelta_update, adadelta_update_parallel
 from .adagrad import adagrad_update, adagrad_update_parallel
 from .adam import adam_update, adam_update_parallel
 from .adamax import adamax_update, adamax_update_parallel
+from .asgd import asgd_update, asgd_update_parallel
 from .pool import max_pool2d_backward, max_pool2d_forward
 from .rmsprop import rmsprop_update, rmsprop_update_parallel
+from .rprop import rprop_update, rprop_update_parallel
 from .sgd import sgd_update, sgd_update_parallel
 
 __all__ = [
     "PARALLEL_MIN_SIZE",
+    "adadelta_update",
+    "adadelta_update_parallel",
     "adagrad_update",
     "adagrad_update_parallel",
     "adam_update",
     "adam_update_parallel",
     "adamax_update",
     "adamax_update_parallel",
+    "asgd_update",
+    "asgd_update_parallel",
     "max_pool2d_backward",
     "max_pool2d_forward",
     "parallel_launch",
     "rmsprop_update",
     "rmsprop_update_parallel",
+    "rprop_update",
+    "rprop_update_parallel",
     "sgd_update",
     "sgd_update_parallel",
 ]

@@ -10,31 +10,43 @@ fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded 
     RMSprop    θ ← θ − η g / √(EMA of g²)      the moving average forgets: steps adapt
     Adam       RMSprop's denominator over an EMA of g, both bias-corrected
     AdamW      Adam with decoupled weight decay
+    Rprop      θ ← θ − s·sign(g), s per element ×η₊ while g keeps its sign, ×η₋ when it flips
+    Adadelta   θ ← θ − γ g √(EMA of Δθ² + ε)/√(EMA of g² + ε)   steps in θ's units
+    ASGD       SGD with a decaying step, returning the average of the iterates (state "ax")
 """
 
 from ..porting import not_covered
 from . import lr_scheduler
 from ._plan import set_parallel_threshold
+from .adadelta import Adadelta, adadelta
 from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
 from .adamax import Adamax, adamax
+from .asgd import ASGD, asgd
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop
+from .rprop import Rprop, rprop
 from .sgd import SGD, sgd
 
 __all__ = [
+    "ASGD",
     "SGD",
+    "Adadelta",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
     "Optimizer",
     "RMSprop",
+    "Rprop",
+    "adadelta",
     "adagrad",
     "adam",
     "adamax",
+    "asgd",
     "lr_scheduler",
     "rmsprop",
+    "rprop",
     "set_parallel_threshold",
     "sgd",
 ]

@@ -103,6 +103,9 @@ class Optimizer:
     #: the names a parameter's state may hold, and those it must (``load_state_dict``)
     state_keys: ClassVar[frozenset[str]] = frozenset()
     required_state: ClassVar[frozenset[str]] = frozenset()
+    #: the state entries that are numbers, not buffers like the parameter (ASGD's ``eta``
+    #: and ``mu``, which PyTorch keeps as 0-d tensors)
+    scalar_state: ClassVar[frozenset[str]] = frozenset()
     #: the update is elementwise, so small parameters may step as one flat array
     #: (``_pack.py``); an optimizer whose update is not (L-BFGS) sets False
     packable: ClassVar[bool] = True
@@ -409,8 +412,11 @@ class Optimizer:
         for key, value in entry.items():
             if value is None:
                 continue
-            if key == "step":  # the one number; everything else is a buffer like p
+            if key == "step":  # the step and scalar_state are numbers; the rest buffers like p
                 restored[key] = _whole(value, f"the step of parameter {index}")
+                continue
+            if key in self.scalar_state:
+                restored[key] = _scalar(value, f"state '{key}' of parameter {index}")
                 continue
             if isinstance(value, Tensor):
                 value = value._array
@@ -569,6 +575,20 @@ def _all_hyperparameters() -> frozenset[str]:
         classes.extend(cls.__subclasses__())
         names |= _hyperparameters(cls)
     return frozenset(names)
+
+
+def _scalar(value: Any, what: str) -> float:
+    """``value`` (a number, or a 0-d array or Tensor as PyTorch saves one) as a float; else
+    a ValueError naming ``what``."""
+    if isinstance(value, Tensor):
+        value = value._array
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind == "f":
+        value = value.item()
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise ValueError(f"{what} must be a number, got {value!r}")
+    return float(value)
 
 
 def _whole(value: Any, what: str) -> int:
