@@ -10,6 +10,8 @@ fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded 
     RMSprop    θ ← θ − η g / √(EMA of g²)      the moving average forgets: steps adapt
     Adam       RMSprop's denominator over an EMA of g, both bias-corrected
     AdamW      Adam with decoupled weight decay
+    NAdam      Adam with Nesterov momentum: the step looks ahead, on a rising momentum schedule
+    RAdam      Adam rectified: momentum SGD until the variance of √v's estimate is tractable
 """
 
 from ..porting import not_covered
@@ -18,7 +20,9 @@ from ._plan import set_parallel_threshold
 from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
 from .adamax import Adamax, adamax
+from .nadam import NAdam, nadam
 from .optimizer import Optimizer
+from .radam import RAdam, radam
 from .rmsprop import RMSprop, rmsprop
 from .sgd import SGD, sgd
 
@@ -28,12 +32,16 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "NAdam",
     "Optimizer",
+    "RAdam",
     "RMSprop",
     "adagrad",
     "adam",
     "adamax",
     "lr_scheduler",
+    "nadam",
+    "radam",
     "rmsprop",
     "set_parallel_threshold",
     "sgd",

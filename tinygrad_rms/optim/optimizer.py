@@ -102,6 +102,9 @@ class Optimizer:
     #: the names a parameter's state may hold, and those it must (``load_state_dict``)
     state_keys: ClassVar[frozenset[str]] = frozenset()
     required_state: ClassVar[frozenset[str]] = frozenset()
+    #: the state entries that are numbers, not buffers like the parameter (NAdam's
+    #: ``mu_product``): ``load_state_dict`` hands each to ``_restored_scalar``
+    scalar_state: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         self._validate(defaults)
@@ -374,6 +377,9 @@ class Optimizer:
             if key == "step":  # the one number; everything else is a buffer like p
                 restored[key] = _whole(value, f"the step of parameter {index}")
                 continue
+            if key in self.scalar_state:  # or a number of the optimizer's own
+                restored[key] = self._restored_scalar(key, value, p, index)
+                continue
             if isinstance(value, Tensor):
                 value = value._array
             value = np.asarray(value)
@@ -384,6 +390,11 @@ class Optimizer:
                 )
             restored[key] = np.array(value, order="C")
         return restored
+
+    def _restored_scalar(self, key: str, value: Any, p: Tensor, index: int) -> Any:
+        """A saved state number named in ``scalar_state``, checked (an optimizer that
+        declares one defines this)."""
+        raise NotImplementedError(f"{type(self).__name__} declares no scalar state {key!r}")
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
