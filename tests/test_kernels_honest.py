@@ -51,7 +51,9 @@ def test_kernels_import_nothing_of_ours_but_each_other():
                     "adagrad",
                     "adam",
                     "adamax",
+                    "nadam",
                     "pool",
+                    "radam",
                     "rmsprop",
                     "sgd",
                 ), name
@@ -106,6 +108,16 @@ EVERYTHING_ON = {
         lambda theta, g: (g / 3, np.abs(theta)),
         [0.01, 0.9, 0.1, 0.999, 1e-8, 1e-3, -1],
     ),
+    # m, v; both coefficients, coupled and decoupled decay, maximize
+    "nadam": (
+        lambda theta, g: (g / 3, np.abs(g)),
+        [-0.01, -0.05, 0.3, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3, 0.9999, -1],
+    ),
+    # m, v; the rectified branch, coupled and decoupled decay, maximize
+    "radam": (
+        lambda theta, g: (g / 3, np.abs(g)),
+        [0.5, 0.01, 1, 0.3, 0.7, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3, 0.9999, -1],
+    ),
 }
 
 
@@ -140,6 +152,8 @@ PACKED_BY = {
     "rmsprop": optim.RMSprop,
     "adam": optim.Adam,
     "adamax": optim.Adamax,
+    "nadam": optim.NAdam,
+    "radam": optim.RAdam,
 }
 
 
