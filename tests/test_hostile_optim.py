@@ -44,6 +44,8 @@ def _all(opt, *params):
         (optim.SGD, optim.RMSprop, "'dampening' is not a hyperparameter of RMSprop"),
         (optim.Adagrad, optim.Adam, "not a hyperparameter of Adam"),
         (optim.Adam, optim.Adagrad, "not a hyperparameter of Adagrad"),
+        (optim.NAdam, optim.Adam, "'momentum_decay' is not a hyperparameter of Adam"),
+        (optim.Adam, optim.RAdam, "'amsgrad' is not a hyperparameter of RAdam"),
     ],
 )
 def test_another_optimizers_state_is_refused(saved_by, loaded_by, match) -> None:
@@ -285,3 +287,25 @@ def test_centered_overflow_against_live_pytorch() -> None:
 def test_tensors_of_non_numbers_are_refused(dtype) -> None:
     with pytest.raises(TypeError, match="cannot make a tensor"):
         tg.tensor([1, 2], dtype=dtype)
+
+
+@pytest.mark.parametrize(
+    ("product", "match"),
+    [
+        (1.5, "must be a number in \\[0, 1\\], got 1.5"),
+        (-0.1, "got -0.1"),
+        (float("nan"), "got nan"),
+        ("0.5", "got '0.5'"),
+        (np.zeros(3), "got array"),
+        (None, r"no \['mu_product'\]"),
+    ],
+)
+def test_a_nadam_product_that_lies_is_refused_and_changes_nothing(product, match) -> None:
+    opt, a, b = _trained(optim.NAdam, lr=0.01)
+    state = opt.state_dict()
+    state["state"][0]["exp_avg"] = state["state"][0]["exp_avg"] + 1.0  # valid, loaded first
+    state["state"][1]["mu_product"] = product
+    before = _all(opt, a, b)
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(state)
+    assert_unchanged(before, opt.param_groups, opt.state, a, b)
