@@ -15,7 +15,7 @@ moving average v stands for, ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ) with 
 
 ε is added to √v before the bias correction (as PyTorch; optax adds it to √v̂), and the
 test is ρₜ > 5 (optax's is ρₜ ≥ threshold).  ρₜ, rₜ and the branch are per step, computed
-in double as PyTorch computes them.
+in double as PyTorch computes them (PyTorch 2.13's ``radam.py``, the newest source read).
 """
 
 from __future__ import annotations
