@@ -98,7 +98,7 @@ class _Plan(KernelPlan):
         lr, (beta1, beta2), wd = h["lr"], h["betas"], h["weight_decay"]
         decoupled = h["decoupled_weight_decay"]
         return {
-            # per step; −η stands in for the check (|a| ≤ η, the first step's b ≈ η)
+            # per step; −η stands in for the overflow check (|a| ≤ η, |b| ≤ ηβ₁/(1 − β₁))
             "grad_coef": -lr,
             "avg_coef": -lr,
             "bias_correction2": float("nan"),  # per step
