@@ -536,3 +536,156 @@ def optax_adadelta_step(param, grad, state, *, learning_rate, rho=0.9, eps=1e-6,
     update = np.sqrt(e_x + eps) / np.sqrt(e_g + eps) * g
     state["e_g"], state["e_x"] = e_g, (1 - rho) * update**2 + rho * e_x
     return param - learning_rate * update
+
+
+def nadam_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 2e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    momentum_decay: float = 4e-3,
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+    product_dtype: type = np.float32,
+) -> np.ndarray:
+    """torch.optim.NAdam as its documentation's box states it: g ← ±∇; θ ← θ − γλθ
+    (decoupled) or g ← g + λθ; μₜ = β₁(1 − ½·0.96^(tψ)); m, v as Adam's;
+    m̂ = μₜ₊₁m/(1 − Π₁..ₜ₊₁ μᵢ) + (1 − μₜ)g/(1 − Π₁..ₜ μᵢ); v̂ = v/(1 − β₂ᵗ);
+    θ ← θ − γ m̂/(√v̂ + ε).
+
+    The one thing the box does not show: PyTorch keeps the product Π₁..ₜ μᵢ (state
+    ``mu_product``) in a 0-d tensor of its scalar dtype, float32 by default, so it is
+    rounded there at each step (μₜ first, then the product), whatever the parameter's
+    dtype.  ``product_dtype=np.float64`` gives the box's exact product instead.
+    """
+    dt = param.dtype.type
+    beta1, beta2 = betas
+    g = -grad if maximize else grad.copy()
+    theta = param
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            theta = param - dt(lr * weight_decay) * param
+        else:
+            g = g + dt(weight_decay) * param
+    t = state["step"] = state.get("step", 0) + 1
+    mu_t = beta1 * (1 - 0.5 * 0.96 ** (t * momentum_decay))
+    mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * momentum_decay))
+    product = state.get("mu_product", product_dtype(1.0)) * product_dtype(mu_t)
+    state["mu_product"] = product
+    product_next = float(product) * mu_next  # Π₁..ₜ₊₁ μᵢ, in double
+    zeros = np.zeros_like(param)
+    m = dt(beta1) * state.get("exp_avg", zeros) + dt(1 - beta1) * g
+    v = dt(beta2) * state.get("exp_avg_sq", zeros) + dt(1 - beta2) * g * g
+    state["exp_avg"], state["exp_avg_sq"] = m, v
+    m_hat = dt(mu_next / (1 - product_next)) * m + dt((1 - mu_t) / (1 - float(product))) * g
+    v_hat = v / dt(1 - beta2**t)
+    return theta - dt(lr) * m_hat / (np.sqrt(v_hat) + dt(eps))
+
+
+def radam_torch_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0.0,
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+) -> np.ndarray:
+    """torch.optim.RAdam as its documentation's box states it: g ← ±∇; θ ← θ − γλθ
+    (decoupled) or g ← g + λθ; m, v as Adam's; m̂ = m/(1 − β₁ᵗ);
+    ρₜ = ρ∞ − 2tβ₂ᵗ/(1 − β₂ᵗ), ρ∞ = 2/(1 − β₂) − 1; if ρₜ > 5:
+    lₜ = √(1 − β₂ᵗ)/(√v + ε), rₜ = √((ρₜ−4)(ρₜ−2)ρ∞/((ρ∞−4)(ρ∞−2)ρₜ)), θ ← θ − γm̂rₜlₜ;
+    else θ ← θ − γm̂."""
+    dt = param.dtype.type
+    beta1, beta2 = betas
+    g = -grad if maximize else grad.copy()
+    theta = param
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            theta = param - dt(lr * weight_decay) * param
+        else:
+            g = g + dt(weight_decay) * param
+    t = state["step"] = state.get("step", 0) + 1
+    zeros = np.zeros_like(param)
+    m = dt(beta1) * state.get("exp_avg", zeros) + dt(1 - beta1) * g
+    v = dt(beta2) * state.get("exp_avg_sq", zeros) + dt(1 - beta2) * g * g
+    state["exp_avg"], state["exp_avg_sq"] = m, v
+    m_hat = m / dt(1 - beta1**t)
+    rho_inf = 2 / (1 - beta2) - 1
+    rho_t = rho_inf - 2 * t * beta2**t / (1 - beta2**t)
+    if rho_t > 5:
+        l_t = dt(np.sqrt(1 - beta2**t)) / (np.sqrt(v) + dt(eps))
+        r_t = np.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+        return theta - dt(lr) * m_hat * dt(r_t) * l_t
+    return theta - dt(lr) * m_hat
+
+
+def optax_nadamw_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    learning_rate: float,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_root: float = 0.0,
+    weight_decay: float = 0.0,
+) -> np.ndarray:
+    """optax.nadamw (optax.nadam when weight_decay = 0): optax's ``scale_by_adam`` with
+    ``nesterov=True``, then ``add_decayed_weights``, then ``scale_by_learning_rate``.
+
+    Its look-ahead keeps β₁ constant (no momentum schedule):
+    m̂ = β₁m/(1 − β₁ᵗ⁺¹) + (1 − β₁)g/(1 − β₁ᵗ); u = m̂/(√(v/(1 − β₂ᵗ) + ε_root) + ε) + λθ;
+    θ ← θ − ηu.  ``state`` holds optax's ``count``, ``mu`` and ``nu``."""
+    t = state["count"] = state.get("count", 0) + 1
+    zeros = np.zeros_like(param)
+    mu = (1 - b1) * grad + b1 * state.get("mu", zeros)
+    nu = (1 - b2) * grad**2 + b2 * state.get("nu", zeros)
+    state["mu"], state["nu"] = mu, nu
+    mu_hat = b1 * mu / (1 - b1 ** (t + 1)) + (1 - b1) * grad / (1 - b1**t)
+    nu_hat = nu / (1 - b2**t)
+    updates = mu_hat / (np.sqrt(nu_hat + eps_root) + eps) + weight_decay * param
+    return param - learning_rate * updates
+
+
+def optax_radam_step(
+    param: np.ndarray,
+    grad: np.ndarray,
+    state: dict,
+    *,
+    learning_rate: float,
+    b1: float = 0.9,
+    b2: float = 0.999,
+    eps: float = 1e-8,
+    eps_root: float = 0.0,
+    threshold: float = 5.0,
+    weight_decay: float = 0.0,
+) -> np.ndarray:
+    """``optax.chain(optax.add_decayed_weights(λ), optax.radam(...))``: L2 added to the
+    gradient, then optax's ``scale_by_radam``: with ρ as PyTorch's, the rectified update
+    r·m̂/(√(v̂ + ε_root) + ε) where ρ ≥ threshold (ε added to the bias-corrected √v̂),
+    else m̂; θ ← θ − ηu.  ``state`` holds optax's ``count``, ``mu`` and ``nu``."""
+    g = grad + weight_decay * param
+    t = state["count"] = state.get("count", 0) + 1
+    zeros = np.zeros_like(param)
+    mu = (1 - b1) * g + b1 * state.get("mu", zeros)
+    nu = (1 - b2) * g**2 + b2 * state.get("nu", zeros)
+    state["mu"], state["nu"] = mu, nu
+    ro_inf = 2.0 / (1.0 - b2) - 1.0
+    ro = ro_inf - 2 * t * b2**t / (1 - b2**t)
+    mu_hat = mu / (1 - b1**t)
+    nu_hat = nu / (1 - b2**t)
+    if ro >= threshold:
+        r = np.sqrt((ro - 4.0) * (ro - 2.0) * ro_inf / ((ro_inf - 4.0) * (ro_inf - 2.0) * ro))
+        updates = r * mu_hat / (np.sqrt(nu_hat + eps_root) + eps)
+    else:
+        updates = mu_hat
+    return param - learning_rate * updates

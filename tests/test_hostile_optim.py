@@ -47,6 +47,8 @@ def _all(opt, *params):
         (optim.Rprop, optim.ASGD, "'etas' is not a hyperparameter of ASGD"),
         (optim.Adadelta, optim.RMSprop, "'rho' is not a hyperparameter of RMSprop"),
         (optim.ASGD, optim.Adadelta, "not a hyperparameter of Adadelta"),
+        (optim.NAdam, optim.Adam, "'momentum_decay' is not a hyperparameter of Adam"),
+        (optim.Adam, optim.RAdam, "'amsgrad' is not a hyperparameter of RAdam"),
     ],
 )
 def test_another_optimizers_state_is_refused(saved_by, loaded_by, match) -> None:
@@ -392,3 +394,25 @@ def test_nan_inf_and_underflowing_gradients_do_as_pytorchs(name, kwargs) -> None
             )
         else:
             np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("product", "match"),
+    [
+        (1.5, "must be a number in \\[0, 1\\], got 1.5"),
+        (-0.1, "got -0.1"),
+        (float("nan"), "got nan"),
+        ("0.5", "got '0.5'"),
+        (np.zeros(3), "got array"),
+        (None, r"no \['mu_product'\]"),
+    ],
+)
+def test_a_nadam_product_that_lies_is_refused_and_changes_nothing(product, match) -> None:
+    opt, a, b = _trained(optim.NAdam, lr=0.01)
+    state = opt.state_dict()
+    state["state"][0]["exp_avg"] = state["state"][0]["exp_avg"] + 1.0  # valid, loaded first
+    state["state"][1]["mu_product"] = product
+    before = _all(opt, a, b)
+    with pytest.raises(ValueError, match=match):
+        opt.load_state_dict(state)
+    assert_unchanged(before, opt.param_groups, opt.state, a, b)

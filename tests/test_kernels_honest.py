@@ -53,7 +53,9 @@ def test_kernels_import_nothing_of_ours_but_each_other():
                     "adam",
                     "adamax",
                     "asgd",
+                    "nadam",
                     "pool",
+                    "radam",
                     "rmsprop",
                     "rprop",
                     "sgd",
@@ -123,6 +125,16 @@ EVERYTHING_ON = {
     ),
     # ā; averaging (μ < 1), decay term, weight decay, maximize
     "asgd": (lambda theta, g: (g / 3,), [0.999, 0.01, 0.5, 1e-3, -1]),
+    # m, v; both coefficients, coupled and decoupled decay, maximize
+    "nadam": (
+        lambda theta, g: (g / 3, np.abs(g)),
+        [-0.01, -0.05, 0.3, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3, 0.9999, -1],
+    ),
+    # m, v; the rectified branch, coupled and decoupled decay, maximize
+    "radam": (
+        lambda theta, g: (g / 3, np.abs(g)),
+        [0.5, 0.01, 1, 0.3, 0.7, 0.9, 0.1, 0.999, 0.001, 1e-8, 1e-3, 0.9999, -1],
+    ),
 }
 
 
@@ -160,6 +172,8 @@ PACKED_BY = {
     "rprop": optim.Rprop,
     "adadelta": optim.Adadelta,
     "asgd": optim.ASGD,
+    "nadam": optim.NAdam,
+    "radam": optim.RAdam,
 }
 
 

@@ -50,6 +50,8 @@ NAIVE = {
     "Rprop": naive.rprop_torch_step,
     "Adadelta": naive.adadelta_torch_step,
     "ASGD": naive.asgd_torch_step,
+    "NAdam": naive.nadam_torch_step,
+    "RAdam": naive.radam_torch_step,
 }
 BUFFERS = {
     "SGD": ("momentum_buffer",),
@@ -60,6 +62,8 @@ BUFFERS = {
     "Rprop": ("prev", "step_size"),
     "Adadelta": ("square_avg", "acc_delta"),
     "ASGD": ("ax",),  # eta and mu are numbers, compared with PyTorch's by the fixture test
+    "NAdam": ("exp_avg", "exp_avg_sq"),  # and mu_product, a number: see the NAdam tests
+    "RAdam": ("exp_avg", "exp_avg_sq"),
 }
 TOL = {"float64": (1e-12, 1e-14), "float32": (1e-5, 5e-6)}
 # State buffers: exp_avg_sq and sum hold g², from ~1e-6 to ~40, and exp_avg /
@@ -303,6 +307,15 @@ VALIDATION = [
     ("Adadelta", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
     ("ASGD", {"lr": -0.01}, "Invalid learning rate: -0.01"),
     ("ASGD", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
+    ("NAdam", {"lr": -1}, "Invalid learning rate: -1"),
+    ("NAdam", {"eps": -1e-8}, "Invalid epsilon value: -1e-08"),
+    ("NAdam", {"betas": (0.9, 1.0)}, "Invalid beta parameter at index 1: 1.0"),
+    ("NAdam", {"weight_decay": -0.1}, "Invalid weight_decay value: -0.1"),
+    ("NAdam", {"momentum_decay": -0.004}, "Invalid momentum_decay value: -0.004"),
+    ("RAdam", {"lr": -0.5}, "Invalid learning rate: -0.5"),
+    ("RAdam", {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ("RAdam", {"betas": (-0.1, 0.999)}, "Invalid beta parameter at index 0: -0.1"),
+    ("RAdam", {"weight_decay": -1}, "Invalid weight_decay value: -1"),
 ]
 VALIDATION_PARAMS = [
     pytest.param(name, kwargs, msg, id=f"{name}-{'-'.join(kwargs)}-{i}")
@@ -402,6 +415,9 @@ EVERYTHING_ON = {
     "Adadelta": {"lr": 0.5, "rho": 0.5, "eps": 1e-3, "weight_decay": 0.1, "maximize": True},
     # t0 = 0: the third step averages (μ = 1/2)
     "ASGD": {"lr": 0.05, "lambd": 0.5, "t0": 0, "weight_decay": 0.1, "maximize": True},
+    "NAdam": {"lr": 0.01, "weight_decay": 0.1, "momentum_decay": 0.01, "maximize": True},
+    # (3 steps are all unrectified: test_kernels_honest runs the rectified branch's copy)
+    "RAdam": {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True, "maximize": True},
 }
 
 
@@ -475,6 +491,10 @@ FUNCTIONAL = {
     "rmsprop": (
         dict(lr=0.1, alpha=0.9, eps=1e-8, weight_decay=0.0, momentum=0.9, centered=True),
         ("square_avg", "grad_avg", "momentum_buffer"),
+    ),
+    "radam": (
+        dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled_weight_decay=False),
+        ("exp_avg", "exp_avg_sq"),
     ),
     "rprop": (dict(lr=0.1, etas=(0.5, 1.2), step_sizes=(1e-6, 50)), ("prev", "step_size")),
     "adadelta": (dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0), ("square_avg", "acc_delta")),
@@ -815,3 +835,162 @@ def test_optax_rprop_differs_where_lr_is_outside_the_step_size_bounds():
     )
     np.testing.assert_allclose(np.abs(ours[0][0] - init[0]), 0.08, rtol=1e-12)
     np.testing.assert_allclose(np.abs(theirs - init[0]), 0.5, rtol=1e-12)
+
+
+# ----------------------------------------------------------------------------- NAdam, RAdam
+NADAM_CONFIGS = [pytest.param(c, id=c) for c in FAM.CONFIGS if FAM.CONFIGS[c][0] == "NAdam"]
+RADAM_CONFIGS = [pytest.param(c, id=c) for c in FAM.CONFIGS if FAM.CONFIGS[c][0] == "RAdam"]
+
+
+def _run_steps(step, kwargs, init, grads):
+    """A transcription ``step(param, grad, state, **kwargs)`` on the stream: trajectories."""
+    values, states = [x.copy() for x in init], [{} for _ in init]
+    traj = [np.empty_like(g) for g in grads]
+    for t in range(len(grads[0])):
+        for j, g in enumerate(grads):
+            values[j] = step(values[j], np.array(g[t]), states[j], **kwargs)
+            traj[j][t] = values[j]
+    return traj
+
+
+def _max_relative(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    return max(float(np.max(np.abs(x - y) / np.abs(y))) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("cid", NADAM_CONFIGS)
+def test_nadam_keeps_pytorchs_float32_product_and_it_matters(cid):
+    """PyTorch's ``mu_product`` is a float32 0-d tensor beside parameters of either dtype:
+    ours is bit for bit PyTorch's.  And the rounding matters: the documented algorithm
+    with the exact (float64) product leaves PyTorch's float64 trajectory by far more than
+    the tolerance, which the float32 product meets (test_trajectory_matches_torch_fixture)."""
+    name, kwargs = FAM.CONFIGS[cid]
+    for dt in FAM.DTYPES:
+        init, grads = fixture_problem(dt)
+        _, opt, params = run_ours(name, kwargs, init, grads)
+        for j, p in enumerate(params):
+            product = opt.state[p]["mu_product"]
+            torch_product = DATA[f"{dt}/{cid}/state/mu_product/p{j}"]
+            assert product.dtype == torch_product.dtype == np.float32
+            assert product == torch_product
+    init, grads = fixture_problem("float64")
+    torch_traj = [DATA[f"float64/{cid}/traj/p{j}"] for j in range(len(FAM.SHAPES))]
+    exact = _run_steps(naive.nadam_torch_step, {**kwargs, "product_dtype": np.float64}, init, grads)
+    assert _max_relative(exact, torch_traj) > 1e-10
+
+
+@pytest.mark.parametrize("cid", RADAM_CONFIGS)
+def test_radam_configurations_take_both_branches(cid):
+    """Every RAdam run starts with unrectified steps (ρₜ ≤ 5) and is rectified by its
+    end, so the trajectory tests check both branches and the switch between them."""
+    beta2 = FAM.CONFIGS[cid][1].get("betas", (0.9, 0.999))[1]
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = [rho_inf - 2 * t * beta2**t / (1 - beta2**t) for t in range(1, FAM.N_STEPS + 1)]
+    assert rho[0] <= 5 < rho[-1]
+
+
+def test_nadam_is_optax_nadamw_when_its_momentum_schedule_is_flat():
+    """optax's Nesterov Adam keeps μ = β₁ at every step; PyTorch's μₜ = β₁(1 − ½·0.96^(tψ))
+    is that once 0.96^(tψ) underflows to 0 (ψ = 1e6).  With β₁ = 0.5, whose float32
+    powers are exact, PyTorch's float32 product is then β₁ᵗ exactly, and the two are one
+    algorithm (decoupled decay = optax's add_decayed_weights).  With PyTorch's schedule
+    (ψ = 4e-3, μ₁ ≈ β₁/2) they are not."""
+    init, grads = fixture_problem("float64")
+    ours_kwargs = {"lr": 0.01, "betas": (0.5, 0.99), "eps": 1e-3, "weight_decay": 0.1}
+    ours_kwargs |= {"decoupled_weight_decay": True, "momentum_decay": 1e6}
+    optax_kwargs = {"learning_rate": 0.01, "b1": 0.5, "b2": 0.99, "eps": 1e-3, "weight_decay": 0.1}
+    ref = _run_steps(naive.optax_nadamw_step, optax_kwargs, init, grads)
+    ours, _, _ = run_ours("NAdam", ours_kwargs, init, grads)
+    assert_traj_close(ours, ref, "float64")
+    scheduled, _, _ = run_ours("NAdam", {**ours_kwargs, "momentum_decay": 4e-3}, init, grads)
+    assert _max_relative(scheduled, ref) > 1e-3
+
+
+def test_radam_is_optax_radam_when_eps_is_zero():
+    """optax adds ε to the bias-corrected √v̂ (PyTorch to √v) and rectifies where ρₜ ≥ 5
+    (PyTorch: > 5, never equal here): with ε = 0 the two are one algorithm (PyTorch's L2
+    = optax's add_decayed_weights before radam); with ε = 1e-3 they are not."""
+    init, grads = fixture_problem("float64")
+    ours_kwargs = {"lr": 0.01, "betas": (0.9, 0.8), "eps": 0.0, "weight_decay": 0.1}
+    optax_kwargs = {"learning_rate": 0.01, "b1": 0.9, "b2": 0.8, "eps": 0.0, "weight_decay": 0.1}
+    ref = _run_steps(naive.optax_radam_step, optax_kwargs, init, grads)
+    ours, _, _ = run_ours("RAdam", ours_kwargs, init, grads)
+    assert_traj_close(ours, ref, "float64")
+    ref_eps = _run_steps(naive.optax_radam_step, {**optax_kwargs, "eps": 1e-3}, init, grads)
+    ours_eps, _, _ = run_ours("RAdam", {**ours_kwargs, "eps": 1e-3}, init, grads)
+    assert _max_relative(ours_eps, ref_eps) > 1e-6
+
+
+NADAM_OPTIONS = dict(
+    lr=0.01,
+    betas=(0.8, 0.99),
+    eps=1e-8,
+    weight_decay=0.1,
+    momentum_decay=0.05,
+    decoupled_weight_decay=False,
+    maximize=True,
+)
+
+
+def test_nadam_functional_form_runs_the_class_loop():
+    """``nadam`` on arrays with a state started at step 0 and product 1.0 (a Python
+    float: the scalar dtype, float32) is ``NAdam.step``, bit for bit."""
+    rng = np.random.default_rng(45)
+    init = [rng.standard_normal((3, 2)), rng.standard_normal(4)]
+    params = [tg.Tensor(x.copy(), requires_grad=True) for x in init]
+    opt = optim.NAdam(params, **NADAM_OPTIONS)
+    arrays = [x.copy() for x in init]
+    states = [
+        {"step": 0, "mu_product": 1.0, "exp_avg": np.zeros_like(x), "exp_avg_sq": np.zeros_like(x)}
+        for x in init
+    ]
+    for _ in range(5):
+        grads = [rng.standard_normal(x.shape) for x in init]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = tg.Tensor(g.copy())
+        opt.step()
+        optim.nadam(arrays, grads, states, **NADAM_OPTIONS)
+    for p, x, state in zip(params, arrays, states, strict=True):
+        np.testing.assert_array_equal(p.detach().numpy(), x)
+        ours = opt.state[p]
+        assert state["step"] == ours["step"] == 5
+        assert state["mu_product"].dtype == ours["mu_product"].dtype == np.float32
+        assert state["mu_product"] == ours["mu_product"]
+        for key in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_array_equal(state[key], ours[key])
+
+
+@pytest.mark.parametrize(
+    "bad,message",
+    [
+        ("missing", r"^nadam: states\[1\] has no 'mu_product'"),
+        (1.5, r"^nadam: states\[1\]\['mu_product'\] must be a number in \[0, 1\], got 1.5$"),
+        (float("nan"), r"must be a number in \[0, 1\], got nan$"),
+        ("0.5", r"must be a number in \[0, 1\], got '0.5'$"),
+        ("short", r"^nadam: got 2 params, 2 grads and 1 states$"),
+    ],
+    ids=["missing", "above-one", "nan", "string", "short"],
+)
+def test_nadam_functional_form_refuses_a_bad_product_and_changes_nothing(bad, message):
+    rng = np.random.default_rng(46)
+    params = [rng.standard_normal(4), rng.standard_normal((3, 2))]
+    grads = [np.ones(4), np.ones((3, 2))]
+    states = [
+        {"step": 2, "mu_product": np.float32(0.2), "exp_avg": x / 3, "exp_avg_sq": x * x}
+        for x in params
+    ]
+    if bad == "missing":
+        del states[1]["mu_product"]
+    elif bad == "short":
+        states = states[:1]
+    else:
+        states[1]["mu_product"] = bad
+    params0, states0 = copy.deepcopy(params), copy.deepcopy(states)
+    with pytest.raises(ValueError, match=message):
+        optim.nadam(params, grads, states, **NADAM_OPTIONS)
+    for x, x0 in zip(params, params0, strict=True):
+        np.testing.assert_array_equal(x, x0)
+    for state, state0 in zip(states, states0, strict=True):
+        assert state.keys() == state0.keys()
+        for key, value in state.items():
+            assert type(value) is type(state0[key])
+            np.testing.assert_array_equal(value, state0[key])

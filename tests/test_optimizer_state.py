@@ -68,6 +68,8 @@ NAIVE: dict[str, Callable[..., np.ndarray]] = {
     "Rprop": naive.rprop_torch_step,
     "Adadelta": naive.adadelta_torch_step,
     "ASGD": naive.asgd_torch_step,
+    "NAdam": naive.nadam_torch_step,
+    "RAdam": naive.radam_torch_step,
 }
 
 
@@ -111,6 +113,8 @@ GROUP_CASES = {
     "Adadelta": ({"lr": 0.5}, {"rho": 0.5, "eps": 1e-3, "weight_decay": 0.1}),
     # each group's η starts at its own lr; t0 = 2 averages from step 5 on
     "ASGD": ({"lr": 0.05, "t0": 2}, {"lr": 0.02, "lambd": 0.3, "alpha": 0.5, "t0": 1}),
+    "NAdam": ({"lr": 0.01}, {"betas": (0.5, 0.8), "momentum_decay": 0.05, "maximize": True}),
+    "RAdam": ({"lr": 0.01}, {"betas": (0.8, 0.7), "weight_decay": 0.1, "maximize": True}),
 }
 
 
@@ -417,6 +421,24 @@ ROUND_TRIP: dict[str, tuple[Callable[[Any], optim.Optimizer], str, float]] = {
         "ASGD",
         0.02,
     ),
+    "NAdam-decoupled": (
+        lambda g: optim.NAdam(
+            g,
+            lr=0.01,
+            betas=(0.8, 0.9),
+            weight_decay=0.01,
+            momentum_decay=0.01,
+            decoupled_weight_decay=True,
+        ),
+        "NAdam",
+        0.003,
+    ),
+    # beta2 = 0.8: rho_t > 5 from step 7, so the resumed run crosses into rectified steps
+    "RAdam": (
+        lambda g: optim.RAdam(g, lr=0.01, betas=(0.9, 0.8), weight_decay=0.01),
+        "RAdam",
+        0.003,
+    ),
 }
 
 
@@ -685,3 +707,146 @@ def test_a_torch_state_dict_of_the_new_optimizers_loads_and_continues(name):
     np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=1e-12, atol=1e-14)
     for key, value in topt.state[tp].items():
         np.testing.assert_allclose(opt.state[p][key], value.numpy(), rtol=1e-12, atol=1e-14)
+
+
+# ----------------------------------------------------------------------------- NAdam's product
+PRODUCT_FORMS = {  # the saved float32 product in another form -> the dtype it loads in
+    "numpy-float32": (lambda v: v, np.float32),
+    "python-float": (float, np.float32),
+    "0-d-array": (np.array, np.float64),
+    "0-d-Tensor": (lambda v: tg.tensor(np.array(v)), np.float64),
+}
+
+
+@pytest.mark.parametrize("form", PRODUCT_FORMS)
+def test_nadam_product_loads_by_pytorchs_two_rules(form):
+    """``mu_product`` given as a number loads in the scalar dtype (float32: PyTorch's
+    ``NAdam.__setstate__``), as a 0-d tensor or array in the parameter's dtype (float64
+    here: PyTorch's ``load_state_dict`` casts it); the run then goes on with the product
+    in that dtype, as the transcription does, and ``state_dict`` gives it back in a form
+    that loads in that dtype again."""
+    convert, dtype = PRODUCT_FORMS[form]
+    hyper = {"lr": 0.01, "betas": (0.8, 0.99), "momentum_decay": 0.05}
+    rng = np.random.default_rng(61)
+    x0 = rng.standard_normal((3, 2))
+    p = tg.Tensor(x0.copy(), requires_grad=True)
+    opt = optim.NAdam([p], **hyper)
+    ref, ref_state = x0.copy(), {}
+    for _ in range(3):
+        g = rng.standard_normal((3, 2))
+        p.grad = tg.Tensor(g)
+        opt.step()
+        ref = naive.nadam_torch_step(ref, g, ref_state, **hyper)
+    saved = opt.state_dict()
+    product = saved["state"][0]["mu_product"]
+    assert type(product) is np.float32 and product == ref_state["mu_product"]
+    saved["state"][0]["mu_product"] = convert(product)
+    q = tg.Tensor(ref.copy(), requires_grad=True)
+    loaded = optim.NAdam([q])
+    loaded.load_state_dict(saved)
+    assert type(loaded.state[q]["mu_product"]) is dtype and loaded.state[q]["mu_product"] == product
+    ref_state["mu_product"] = dtype(product)
+    for _ in range(4):
+        g = rng.standard_normal((3, 2))
+        q.grad = tg.Tensor(g)
+        loaded.step()
+        ref = naive.nadam_torch_step(ref, g, ref_state, **hyper, product_dtype=dtype)
+        np.testing.assert_allclose(q.data, ref, rtol=1e-12, atol=1e-14)
+    assert loaded.state[q]["mu_product"] == ref_state["mu_product"]
+    again = loaded.state_dict()
+    r = tg.Tensor(ref.copy(), requires_grad=True)
+    reloaded = optim.NAdam([r])
+    reloaded.load_state_dict(again)
+    assert type(reloaded.state[r]["mu_product"]) is dtype
+    assert reloaded.state[r]["mu_product"] == loaded.state[q]["mu_product"]
+
+
+def test_nadam_product_follows_the_default_dtype_as_pytorchs():
+    """Under ``set_default_dtype(float64)`` PyTorch's scalar dtype is float64: the product
+    starts there, and a number loads there (the box's exact product)."""
+    previous = tg.get_default_dtype()
+    tg.set_default_dtype(tg.float64)
+    try:
+        rng = np.random.default_rng(62)
+        x0 = rng.standard_normal(4)
+        p = tg.Tensor(x0.copy(), requires_grad=True)
+        opt = optim.NAdam([p], lr=0.01)
+        ref, state = x0.copy(), {}
+        for _ in range(4):
+            g = rng.standard_normal(4)
+            p.grad = tg.Tensor(g)
+            opt.step()
+            ref = naive.nadam_torch_step(ref, g, state, lr=0.01, product_dtype=np.float64)
+        assert type(opt.state[p]["mu_product"]) is np.float64
+        np.testing.assert_allclose(p.data, ref, rtol=1e-12, atol=1e-14)
+        saved = opt.state_dict()
+        saved["state"][0]["mu_product"] = float(saved["state"][0]["mu_product"])
+        opt.load_state_dict(saved)
+        assert type(opt.state[p]["mu_product"]) is np.float64
+    finally:
+        tg.set_default_dtype(previous)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name", ["NAdam", "RAdam"])
+def test_state_dicts_pass_between_torch_and_ours_and_both_go_on_alike(name, dtype):
+    """PyTorch's dict (0-d float32 tensors for ``step`` and ``mu_product``) loads here, and
+    ours (``step`` an int, ``mu_product`` a number or a 0-d array) loads in PyTorch; each
+    time both then go on alike.  PyTorch loading its own dict casts the product to the
+    parameter's dtype, and so does our loading of that dict: both go on in float64 with
+    float64 parameters."""
+    torch = pytest.importorskip("torch")
+    kwargs = {"lr": 0.01, "weight_decay": 0.1}
+    kwargs |= {"momentum_decay": 0.05} if name == "NAdam" else {"betas": (0.9, 0.8)}
+    rtol, atol = (1e-12, 1e-14) if dtype == "float64" else (1e-5, 5e-6)
+    rng = np.random.default_rng(63)
+    x0 = rng.standard_normal((3, 2)).astype(dtype)
+    grads = rng.standard_normal((9, 3, 2)).astype(dtype)
+    tp = torch.tensor(x0.copy(), requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], **kwargs)
+
+    def torch_step(t: int) -> None:
+        tp.grad = torch.tensor(grads[t])
+        topt.step()
+
+    for t in range(3):
+        torch_step(t)
+    tsd = copy.deepcopy(topt.state_dict())
+    topt.load_state_dict(copy.deepcopy(tsd))  # PyTorch resumes from its own dict
+    sd = {
+        "state": {
+            i: {k: v.numpy().copy() if torch.is_tensor(v) else v for k, v in s.items()}
+            for i, s in tsd["state"].items()
+        },
+        "param_groups": [dict(g) for g in tsd["param_groups"]],
+    }
+    p = tg.Tensor(tp.detach().numpy().copy(), requires_grad=True)
+    opt = getattr(optim, name)([p])
+    opt.load_state_dict(sd)
+
+    def both_go_on(steps: range) -> None:
+        for t in steps:
+            torch_step(t)
+            p.grad = tg.Tensor(grads[t].copy())
+            opt.step()
+            np.testing.assert_allclose(p.data, tp.detach().numpy(), rtol=rtol, atol=atol)
+        if name == "NAdam":
+            theirs = topt.state[tp]["mu_product"]
+            ours = opt.state[p]["mu_product"]
+            assert ours.dtype == np.dtype(str(theirs.dtype).removeprefix("torch."))
+            assert ours == theirs.item()
+
+    both_go_on(range(3, 6))
+    ours_sd = opt.state_dict()
+    converted = {
+        "state": {
+            i: {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in s.items()}
+            for i, s in ours_sd["state"].items()
+        },
+        "param_groups": ours_sd["param_groups"],
+    }
+    tp = torch.tensor(p.detach().numpy().copy(), requires_grad=True)
+    topt = getattr(torch.optim, name)([tp], **kwargs)
+    topt.load_state_dict(converted)
+    both_go_on(range(6, 9))

@@ -19,7 +19,9 @@ from .adagrad import adagrad_update, adagrad_update_parallel
 from .adam import adam_update, adam_update_parallel
 from .adamax import adamax_update, adamax_update_parallel
 from .asgd import asgd_update, asgd_update_parallel
+from .nadam import nadam_update, nadam_update_parallel
 from .pool import max_pool2d_backward, max_pool2d_forward
+from .radam import radam_update, radam_update_parallel
 from .rmsprop import rmsprop_update, rmsprop_update_parallel
 from .rprop import rprop_update, rprop_update_parallel
 from .sgd import sgd_update, sgd_update_parallel
@@ -38,7 +40,11 @@ __all__ = [
     "asgd_update_parallel",
     "max_pool2d_backward",
     "max_pool2d_forward",
+    "nadam_update",
+    "nadam_update_parallel",
     "parallel_launch",
+    "radam_update",
+    "radam_update_parallel",
     "rmsprop_update",
     "rmsprop_update_parallel",
     "rprop_update",

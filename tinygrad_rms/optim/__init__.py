@@ -13,6 +13,8 @@ fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded 
     Rprop      θ ← θ − s·sign(g), s per element ×η₊ while g keeps its sign, ×η₋ when it flips
     Adadelta   θ ← θ − γ g √(EMA of Δθ² + ε)/√(EMA of g² + ε)   steps in θ's units
     ASGD       SGD with a decaying step, returning the average of the iterates (state "ax")
+    NAdam      Adam with Nesterov momentum: the step looks ahead, on a rising momentum schedule
+    RAdam      Adam rectified: momentum SGD until the variance of √v's estimate is tractable
 """
 
 from ..porting import not_covered
@@ -23,7 +25,9 @@ from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
 from .adamax import Adamax, adamax
 from .asgd import ASGD, asgd
+from .nadam import NAdam, nadam
 from .optimizer import Optimizer
+from .radam import RAdam, radam
 from .rmsprop import RMSprop, rmsprop
 from .rprop import Rprop, rprop
 from .sgd import SGD, sgd
@@ -36,7 +40,9 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "NAdam",
     "Optimizer",
+    "RAdam",
     "RMSprop",
     "Rprop",
     "adadelta",
@@ -45,6 +51,8 @@ __all__ = [
     "adamax",
     "asgd",
     "lr_scheduler",
+    "nadam",
+    "radam",
     "rmsprop",
     "rprop",
     "set_parallel_threshold",

@@ -104,7 +104,8 @@ class Optimizer:
     state_keys: ClassVar[frozenset[str]] = frozenset()
     required_state: ClassVar[frozenset[str]] = frozenset()
     #: the state entries that are numbers, not buffers like the parameter (ASGD's ``eta``
-    #: and ``mu``, which PyTorch keeps as 0-d tensors)
+    #: and ``mu``, NAdam's ``mu_product``; PyTorch keeps them as 0-d tensors):
+    #: ``load_state_dict`` hands each to ``_restored_scalar``
     scalar_state: ClassVar[frozenset[str]] = frozenset()
     #: the update is elementwise, so small parameters may step as one flat array
     #: (``_pack.py``); an optimizer whose update is not (L-BFGS) sets False
@@ -415,8 +416,8 @@ class Optimizer:
             if key == "step":  # the step and scalar_state are numbers; the rest buffers like p
                 restored[key] = _whole(value, f"the step of parameter {index}")
                 continue
-            if key in self.scalar_state:
-                restored[key] = _scalar(value, f"state '{key}' of parameter {index}")
+            if key in self.scalar_state:  # or a number of the optimizer's own
+                restored[key] = self._restored_scalar(key, value, p, index)
                 continue
             if isinstance(value, Tensor):
                 value = value._array
@@ -428,6 +429,12 @@ class Optimizer:
                 )
             restored[key] = np.array(value, order="C")
         return restored
+
+    def _restored_scalar(self, key: str, value: Any, p: Tensor, index: int) -> Any:
+        """A saved state number named in ``scalar_state``: a float (a number, or a 0-d
+        array or Tensor as PyTorch saves one); an optimizer that keeps it otherwise (NAdam's
+        product in a given dtype) overrides this."""
+        return _scalar(value, f"state '{key}' of parameter {index}")
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
