@@ -567,10 +567,10 @@ def _momentum_uses_beta1(optimizer: Optimizer) -> bool:
     return "betas" in optimizer.defaults
 
 
-def _with_momentum(group: dict[str, Any], value: float, use_beta1: bool) -> dict[str, Any]:
-    """The group's hyperparameters with its momentum (or β₁) set to ``value``."""
-    key, new = ("betas", (value, *group["betas"][1:])) if use_beta1 else ("momentum", value)
-    return {**group, key: new}
+def _momentum_entry(group: dict[str, Any], value: Any, use_beta1: bool) -> tuple[str, Any]:
+    """The group's key that holds the cycled momentum, and its value with the momentum set
+    to ``value``: ``betas`` with β₁ replaced, or ``momentum``."""
+    return ("betas", (value, *group["betas"][1:])) if use_beta1 else ("momentum", value)
 
 
 def _check_momenta(scheduler: Any, momenta: Sequence[Any], when: str) -> None:
@@ -579,8 +579,9 @@ def _check_momenta(scheduler: Any, momenta: Sequence[Any], when: str) -> None:
     optimizer = scheduler.optimizer
     for i, (group, value) in enumerate(zip(optimizer.param_groups, momenta, strict=True)):
         real_number(f"{type(scheduler).__name__}: momentum", value)
+        key, new = _momentum_entry(group, value, scheduler.use_beta1)
         try:
-            optimizer._validate(_with_momentum(group, value, scheduler.use_beta1))
+            optimizer._validate({**group, key: new})
         except (ValueError, TypeError) as e:
             raise ValueError(
                 f"{type(scheduler).__name__}: the momentum for parameter group {i} {when} "
@@ -590,10 +591,8 @@ def _check_momenta(scheduler: Any, momenta: Sequence[Any], when: str) -> None:
 
 def _set_momenta(optimizer: Optimizer, momenta: Sequence[Any], use_beta1: bool) -> None:
     for group, value in zip(optimizer.param_groups, momenta, strict=True):
-        if use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
+        key, new = _momentum_entry(group, value, use_beta1)
+        group[key] = new
 
 
 def _positive(scheduler: str, name: str, value: Any) -> Any:
@@ -655,11 +654,7 @@ class OneCycleLR(LRScheduler):
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
         T = self.total_steps
-        if (
-            isinstance(pct_start, bool)
-            or not isinstance(pct_start, float)
-            or not 0 <= pct_start <= 1
-        ):
+        if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:  # NaN too
             raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
             raise ValueError(
@@ -667,13 +662,13 @@ class OneCycleLR(LRScheduler):
             )
         self._anneal_func_type = anneal_strategy
         up = float(pct_start * T) - 1  # the step where the rate peaks
+        up2 = float(2 * pct_start * T) - 2  # three_phase: back at initial_lr
         if three_phase:
             self._schedule_phases = [
                 _phase(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                _phase(float(2 * pct_start * T) - 2, "max_lr", "initial_lr", "base_momentum",
-                       "max_momentum"),
+                _phase(up2, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
                 _phase(T - 1, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
-            ]  # fmt: skip
+            ]
         else:
             self._schedule_phases = [
                 _phase(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
