@@ -500,7 +500,7 @@ def test_inference_mode_records_nothing():
         ("tinygrad_rms.nn.init", "trunc_normal_"),
         ("tinygrad_rms.nn.utils", "spectral_norm"),
         ("tinygrad_rms.optim", "LBFGS"),
-        ("tinygrad_rms.optim.lr_scheduler", "OneCycleLR"),
+        ("tinygrad_rms.optim.lr_scheduler", "SWALR"),
         ("tinygrad_rms.utils.data", "DistributedSampler"),
         ("tinygrad_rms.autograd", "functional"),
     ],

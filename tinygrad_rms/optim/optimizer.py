@@ -72,6 +72,11 @@ def real_number(name: str, value: Any) -> float:
         raise ValueError(f"{name} is too large for a float: {str(value)[:20]}...") from None
 
 
+#: What the learning-rate schedulers write into a group (OneCycleLR, CyclicLR): kept as
+#: they are, though "max_momentum" looks like a misspelt "momentum".
+_SCHEDULER_KEYS = frozenset({"initial_lr", "max_lr", "min_lr", "max_momentum", "base_momentum"})
+
+
 def _check_nonnegative(name: str, label: str) -> Callable[[Any], None]:
     """A check that ``value >= 0`` raising PyTorch's message, e.g. 'Invalid learning rate: -1'."""
 
@@ -217,11 +222,11 @@ class Optimizer:
 
     def _check_keys(self, group: dict[str, Any], what: str) -> None:
         """Refuse a key that is a hyperparameter of another optimizer or looks like a
-        misspelt one of this optimizer's; other keys (a group's "name", PyTorch's "foreach"
-        or "initial_lr") are kept, as PyTorch keeps them."""
+        misspelt one of this optimizer's; other keys (a group's "name", PyTorch's "foreach",
+        the schedulers' "initial_lr" or "max_momentum") are kept, as PyTorch keeps them."""
         mine = _hyperparameters(type(self)) | set(self.defaults)
         for key in group:
-            if key == "params" or key in mine or not isinstance(key, str):
+            if key == "params" or key in mine or key in _SCHEDULER_KEYS or not isinstance(key, str):
                 continue
             if key in _all_hyperparameters():
                 raise ValueError(
