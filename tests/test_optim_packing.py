@@ -34,6 +34,11 @@ CONFIGS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
         {"lr": 0.01, "momentum": 0.9, "centered": True, "bias_correction": True},
         {},
     ),
+    "rprop": ("Rprop", {"lr": 0.01}, {"etas": (0.3, 1.5)}),
+    "adadelta": ("Adadelta", {"lr": 0.5, "weight_decay": 0.1}, {}),
+    "asgd": ("ASGD", {"lr": 0.05, "t0": 2}, {}),  # numbers in its state: eta, mu
+    "nadam": ("NAdam", {"lr": 0.01}, {"decoupled_weight_decay": True, "weight_decay": 0.1}),
+    "radam": ("RAdam", {"lr": 0.01, "betas": (0.9, 0.7)}, {}),
 }
 SMALL = [(3, 4), (5,), (2, 2, 2), (7,)]
 LARGE = (PACK_MAX_SIZE + 1,)
