@@ -1,18 +1,20 @@
-"""Optimizers, sorted in order of increasing complexity.
+"""Optimizers, sorted in order of increasing complexity (docs/optimizers.md draws the tree).
 
 Each class validates hyperparameters and gathers parameters, gradients and state; the
-math is a functional form (``sgd``, ``adagrad``, ``rmsprop``, ``adam``) that calls one
-fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded unless
-``set_parallel_threshold`` turns on the kernels' parallel copies for large tensors).
+math is a functional form (``sgd``, ``adagrad``, ``rmsprop``, ``adam``, ...) that calls
+one fused Numba kernel per parameter (or, for a group's small tensors, one per pack:
+``_pack.py``) from ``tinygrad_rms.kernels``, single-threaded unless
+``set_parallel_threshold`` turns on the kernels' parallel copies for large tensors.
 
     SGD        θ ← θ − η g                     (+ momentum, Nesterov)
+    ASGD       SGD with a decaying step, returning the average of the iterates (state "ax")
+    Rprop      θ ← θ − s·sign(g), s per element ×η₊ while g keeps its sign, ×η₋ when it flips
     Adagrad    θ ← θ − η g / √(Σ g²)           the sum never forgets: steps only shrink
     RMSprop    θ ← θ − η g / √(EMA of g²)      the moving average forgets: steps adapt
+    Adadelta   θ ← θ − γ g √(EMA of Δθ² + ε)/√(EMA of g² + ε)   steps in θ's units
     Adam       RMSprop's denominator over an EMA of g, both bias-corrected
     AdamW      Adam with decoupled weight decay
-    Rprop      θ ← θ − s·sign(g), s per element ×η₊ while g keeps its sign, ×η₋ when it flips
-    Adadelta   θ ← θ − γ g √(EMA of Δθ² + ε)/√(EMA of g² + ε)   steps in θ's units
-    ASGD       SGD with a decaying step, returning the average of the iterates (state "ax")
+    Adamax     Adam with the infinity norm max(β₂u, |g|) in place of the RMS
     NAdam      Adam with Nesterov momentum: the step looks ahead, on a rising momentum schedule
     RAdam      Adam rectified: momentum SGD until the variance of √v's estimate is tractable
 """
