@@ -538,6 +538,18 @@ def optax_adadelta_step(param, grad, state, *, learning_rate, rho=0.9, eps=1e-6,
     return param - learning_rate * update
 
 
+def optax_adamax_step(param, grad, state, *, learning_rate, b1=0.9, b2=0.999, eps=1e-8):
+    """optax.adamax = chain(scale_by_adamax, scale_by_learning_rate), in float64:
+    μ ← (1−b1)g + b1μ; ν ← max(b2ν, |g| + ε); θ ← θ − η·(μ/(1 − b1ᵗ))/ν."""
+    count = state["count"] = state.get("count", 0) + 1
+    mu = (1 - b1) * grad + b1 * state.get("mu", np.zeros_like(param, dtype=np.float64))
+    nu = np.maximum(
+        b2 * state.get("nu", np.zeros_like(param, dtype=np.float64)), np.abs(grad) + eps
+    )
+    state["mu"], state["nu"] = mu, nu
+    return param - learning_rate * (mu / (1 - b1**count)) / nu
+
+
 def nadam_torch_step(
     param: np.ndarray,
     grad: np.ndarray,

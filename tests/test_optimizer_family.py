@@ -803,6 +803,11 @@ OPTAX = {
         ("Adadelta", {"lr": 0.7, "rho": 0.8, "eps": 1e-4, "weight_decay": 0.05}),
         dict(learning_rate=0.7, rho=0.8, eps=1e-4, weight_decay=0.05),
     ),
+    # optax keeps ε inside the max as PyTorch does: the same algorithm, names aside
+    "adamax": (
+        ("Adamax", {"lr": 0.01, "betas": (0.8, 0.95), "eps": 1e-3}),
+        dict(learning_rate=0.01, b1=0.8, b2=0.95, eps=1e-3),
+    ),
 }
 
 
@@ -812,7 +817,8 @@ def test_optax_convention_is_ours_under_the_mapping(optax_name):
     Rprop(lr, etas, step_sizes) as long as lr lies in [s_min, s_max] and no product
     g·g_prev underflows (optax keeps the last update s·sign(g), PyTorch the last
     gradient); optax.adadelta(learning_rate, rho, eps, weight_decay) is Adadelta with
-    lr = learning_rate (optax has no default learning rate, PyTorch's is 1.0)."""
+    lr = learning_rate (optax has no default learning rate, PyTorch's is 1.0);
+    optax.adamax(learning_rate, b1, b2, eps) is Adamax(lr, betas, eps) without decay."""
     (name, kwargs), optax_kwargs = OPTAX[optax_name]
     step = getattr(naive, f"optax_{optax_name}_step")
     init, grads = fixture_problem("float64")
