@@ -18,7 +18,7 @@ import pytest
 
 import tinygrad_rms as tg
 from tinygrad_rms import optim
-from tinygrad_rms.optim._pack import PACK_MAX_SIZE
+from tinygrad_rms.optim._pack import PACK_MAX_SIZE, PACK_MIN_MEMBERS
 
 #: every optimizer with options that have state (and one that turns on mid-run)
 CONFIGS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
@@ -40,7 +40,7 @@ CONFIGS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "nadam": ("NAdam", {"lr": 0.01}, {"decoupled_weight_decay": True, "weight_decay": 0.1}),
     "radam": ("RAdam", {"lr": 0.01, "betas": (0.9, 0.7)}, {}),
 }
-SMALL = [(3, 4), (5,), (2, 2, 2), (7,)]
+SMALL = [(3, 4), (5,), (2, 2, 2), (7,), (4,), (2, 3), (6,)]
 LARGE = (PACK_MAX_SIZE + 1,)
 STEPS = 10
 
@@ -49,7 +49,7 @@ def _model(seed: int) -> list[list[tg.Tensor]]:
     """Two groups: small float32 tensors, a large one and a 0-d one; small float64 ones."""
     rng = np.random.default_rng(seed)
     first = [rng.standard_normal(s).astype(np.float32) for s in [*SMALL, LARGE, ()]]
-    second = [rng.standard_normal(s) for s in SMALL[:2]]
+    second = [rng.standard_normal(s) for s in SMALL[:PACK_MIN_MEMBERS]]
     return [[tg.Tensor(np.array(x), requires_grad=True) for x in xs] for xs in (first, second)]
 
 
@@ -148,27 +148,31 @@ def test_a_pack_that_keeps_its_members_matches_too(cid, monkeypatch):
 def test_an_alias_made_before_the_first_step_keeps_following_the_parameter():
     """A parameter whose memory something else sees is not moved (PyTorch's p.numpy() and
     p.data follow the parameter as it trains; so do ours)."""
-    a, b, c = (tg.Tensor(np.ones(4, np.float32), requires_grad=True) for _ in range(3))
+    a, b, *others = (tg.Tensor(np.ones(4, np.float32), requires_grad=True) for _ in range(8))
+    c = others[0]
     alias = a.detach().numpy()
     data = b.data
-    opt = optim.RMSprop([a, b, c], lr=0.1)
+    opt = optim.RMSprop([a, b, *others], lr=0.1)
     for _ in range(4):
-        for p in (a, b, c):
+        for p in (a, b, *others):
             p.grad = tg.Tensor(np.full(4, 0.5, np.float32))
         opt.step()
+    assert _packs(opt) == 1 and c._array.base is not None  # the others were packed
+    assert a._array.base is None and b._array.base is None  # a and b were not
     np.testing.assert_array_equal(alias, a.detach().numpy())
     np.testing.assert_array_equal(data.numpy(), b.detach().numpy())
     assert not np.array_equal(alias, np.ones(4))
     # an alias taken after packing follows too: the parameter is a view of the pack
     late = c.detach().numpy()
-    c.grad = tg.Tensor(np.full(4, 0.5, np.float32))
+    for p in (a, b, *others):
+        p.grad = tg.Tensor(np.full(4, 0.5, np.float32))
     opt.step()
     np.testing.assert_array_equal(late, c.detach().numpy())
 
 
 def test_replaced_data_and_loaded_state_leave_the_pack_and_match(monkeypatch):
     def run() -> tuple[list[tg.Tensor], optim.Optimizer]:
-        params = _model(2)[0][:4]
+        params = _model(2)[0][: len(SMALL)]
         opt = optim.Adam(params, lr=0.05)
         rng = np.random.default_rng(9)
         saved = None
@@ -191,12 +195,13 @@ def test_replaced_data_and_loaded_state_leave_the_pack_and_match(monkeypatch):
 
 
 def test_a_parameter_added_to_a_packed_group_is_stepped():
-    params = [tg.Tensor(np.ones(3), requires_grad=True) for _ in range(3)]
+    params = [tg.Tensor(np.ones(3), requires_grad=True) for _ in range(PACK_MIN_MEMBERS)]
     opt = optim.SGD(params, lr=0.5)
     for _ in range(2):
         for p in params:
             p.grad = tg.Tensor(np.ones(3))
         opt.step()
+    assert _packs(opt) == 1
     extra = tg.Tensor(np.ones(3), requires_grad=True)
     opt.param_groups[0]["params"].append(extra)
     for p in [*params, extra]:
@@ -207,7 +212,7 @@ def test_a_parameter_added_to_a_packed_group_is_stepped():
 
 
 def test_a_bad_gradient_on_a_packed_member_is_refused_and_nothing_changes():
-    params = [tg.Tensor(np.ones((2, 3), np.float32), requires_grad=True) for _ in range(3)]
+    params = [tg.Tensor(np.ones((2, 3), np.float32), requires_grad=True) for _ in range(6)]
     opt = optim.RMSprop(params, lr=0.1, momentum=0.9)
     for _ in range(2):
         for p in params:
@@ -222,3 +227,15 @@ def test_a_bad_gradient_on_a_packed_member_is_refused_and_nothing_changes():
     with pytest.raises(RuntimeError, match=re.escape(message)):
         opt.step()
     hostile_util.assert_unchanged(before, params, opt.state, opt.param_groups)
+
+
+def test_a_few_small_tensors_stay_in_the_per_tensor_loop():
+    """Below PACK_MIN_MEMBERS a pack's fixed cost outweighs the calls it saves (the
+    document's SimpleNet has four tensors): nothing moves."""
+    params = [tg.Tensor(np.ones(5), requires_grad=True) for _ in range(PACK_MIN_MEMBERS - 1)]
+    opt = optim.Adam(params, lr=0.1)
+    for _ in range(3):
+        for p in params:
+            p.grad = tg.Tensor(np.ones(5))
+        opt.step()
+    assert _packs(opt) == 0 and all(p._array.base is None for p in params)

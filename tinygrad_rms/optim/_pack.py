@@ -32,13 +32,19 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_PACKINGS", "PACK_MAX_SIZE", "Pack", "make_packs"]
+__all__ = ["MAX_PACKINGS", "PACK_MAX_SIZE", "PACK_MIN_MEMBERS", "Pack", "make_packs"]
 
 #: Tensors of at most this many elements are packed.  Measured on the 2-core benchmark
 #: machine: the per-tensor loop costs ~2 µs per tensor beyond the kernel's arithmetic, the
 #: gradient copy ~0.2 ns per element, so packing wins up to ~10⁴ elements; 4,096 leaves
 #: a margin on machines with slower memory.
 PACK_MAX_SIZE = 4096
+
+#: A pack steps with a fixed cost of a few microseconds (gathering and checking the
+#: gradients, the copy, sharing the step count) where each tensor it takes out of the
+#: per-tensor loop saves about one: measured break-even at 5–6 small tensors, so fewer
+#: than this many stay in the loop (a 2-layer MLP's four tensors would be slower packed).
+PACK_MIN_MEMBERS = 6
 
 #: How many times a group's packs may be made (a group whose members keep missing
 #: gradients would otherwise be packed and dissolved at every step).
@@ -140,7 +146,7 @@ def make_packs(params: Sequence[Any], states: dict[Any, dict[str, Any]], owners:
     """Packs of ``params`` (one group's parameters that took the last step): those of at
     most ``PACK_MAX_SIZE`` elements (not 0-d: their buffers would look like scalar state)
     that own memory only they see, grouped by dtype and by what their states hold (the
-    same numbers, buffers shaped like the parameter); a pack needs two members.
+    same numbers, buffers shaped like the parameter); a pack needs ``PACK_MIN_MEMBERS``.
 
     Only an array that owns its memory is moved: a view's aliases would not show in its
     reference count (numpy points them at the owner).  So a member of a dissolved pack
@@ -164,7 +170,7 @@ def make_packs(params: Sequence[Any], states: dict[Any, dict[str, Any]], owners:
         by_dtype.setdefault(signature, []).append(p)
     packs = []
     for signature, members in by_dtype.items():
-        if len(members) > 1:
+        if len(members) >= PACK_MIN_MEMBERS:
             buffers = [name for name, kind in signature[1:] if kind == "buffer"]
             packs.append(Pack(members, [states[p] for p in members], buffers))
     return packs

@@ -147,6 +147,7 @@ class Optimizer:
         # per group (by id): the group, its parameters when packed, its packs, the others
         self._packs: dict[int, tuple[dict[str, Any], list[Tensor], list[Pack], list[Tensor]]] = {}
         self._packings: dict[int, int] = {}  # per group: how often packs were made
+        self._packings_left = self.packable  # False once every group has used its tries
         self.param_groups: list[dict[str, Any]] = []
         for group in groups:
             self.add_param_group(group)
@@ -219,6 +220,7 @@ class Optimizer:
         group = {**self.defaults, **param_group, "params": params}
         self._validate(group)
         self.param_groups.append(group)
+        self._packings_left = self.packable  # the new group may be packed after its steps
 
     def _check_keys(self, group: dict[str, Any], what: str) -> None:
         """Refuse a key that is a hyperparameter of another optimizer or looks like a
@@ -255,7 +257,7 @@ class Optimizer:
             with enable_grad():
                 loss = closure()
         self._update(self._gather())  # all checked first
-        if self.packable:
+        if self._packings_left:
             self._pack_groups()
         return loss
 
@@ -272,11 +274,13 @@ class Optimizer:
     def _pack_groups(self) -> None:
         """Pack each group's small parameters (``_pack.py``) after its first steps: one
         kernel call per pack instead of one per tensor from the next step on."""
+        self._packings_left = False
         for group in self.param_groups:
             key = id(group)
             tries = self._packings.get(key, 0)
             if key in self._packs or tries >= MAX_PACKINGS:
                 continue
+            self._packings_left = True
             self._packings[key] = tries + 1
             params = group["params"]
             # owners=1: the array is also in self._state_arrays (checked by make_packs'
@@ -397,6 +401,7 @@ class Optimizer:
         self.state = new_state
         self._state_arrays = {p: p._array for p in new_state}
         self._packs.clear()  # the packs' members now have the loaded states
+        self._packings_left = self.packable
 
     def _restored_state(self, p: Tensor, index: int, entry: Any) -> dict[str, Any]:
         """One parameter's saved state, checked and copied (see ``load_state_dict``)."""
@@ -530,6 +535,7 @@ class Optimizer:
             else:
                 return ready, rest
         del self._packs[key]
+        self._packings_left = self.packable  # the group's other tensors may pack later
         return [], params
 
     def _check_state_fits(self, p: Tensor, state: dict[str, Any]) -> None:
