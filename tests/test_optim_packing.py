@@ -32,8 +32,9 @@ CONFIGS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "rmsprop-centered": (
         "RMSprop",
         # ε inside the root: centered + bias correction's first variance is 0 ± rounding
-        {"lr": 0.01, "momentum": 0.9, "centered": True, "bias_correction": True, "eps": 1e-3}
-        | {"eps_in_sqrt": True},
+        dict(
+            lr=0.01, momentum=0.9, centered=True, bias_correction=True, eps=1e-3, eps_in_sqrt=True
+        ),
         {},
     ),
     "rprop": ("Rprop", {"lr": 0.01}, {"etas": (0.3, 1.5)}),
