@@ -10,6 +10,7 @@ fused Numba kernel per parameter from ``tinygrad_rms.kernels`` (single-threaded 
     RMSprop    θ ← θ − η g / √(EMA of g²)      the moving average forgets: steps adapt
     Adam       RMSprop's denominator over an EMA of g, both bias-corrected
     AdamW      Adam with decoupled weight decay
+    LBFGS      x ← x − t H g                   quasi-Newton: H from the last steps; step(closure)
 """
 
 from ..porting import not_covered
@@ -18,11 +19,13 @@ from ._plan import set_parallel_threshold
 from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
 from .adamax import Adamax, adamax
+from .lbfgs import LBFGS
 from .optimizer import Optimizer
 from .rmsprop import RMSprop, rmsprop
 from .sgd import SGD, sgd
 
 __all__ = [
+    "LBFGS",
     "SGD",
     "Adagrad",
     "Adam",
