@@ -15,10 +15,11 @@ A pair is remembered only if yᵀs > 1e-10 (positive curvature); beyond ``histor
 pairs the oldest is forgotten.  A step ends after ``max_iter`` iterations or
 ``max_eval`` closure calls, or once ‖g‖∞ ≤ tolerance_grad, gᵀd > −tolerance_change,
 ‖t d‖∞ ≤ tolerance_change or |Δf| < tolerance_change.  The line search is PyTorch's
-(Moré–Thuente style, after minFunc): it brackets a step satisfying the strong Wolfe
-conditions f(x + t d) ≤ f + c₁ t gᵀd, |∇f(x + t d)ᵀd| ≤ −c₂ gᵀd (c₁ = 1e-4, c₂ = 0.9),
-extrapolating and zooming with the minimiser of the cubic through two points, their
-values and their slopes, in at most ``max_eval`` minus the calls already made.
+(minFunc's, through Torch7): it looks for a step satisfying the strong Wolfe conditions
+f(x + t d) ≤ f + c₁ t gᵀd and |∇f(x + t d)ᵀd| ≤ −c₂ gᵀd (c₁ = 1e-4, c₂ = 0.9), first
+extrapolating, then zooming into a bracket, each trial at the minimum of the cubic
+through two points with their values and slopes, with at most ``max_eval`` minus the
+calls already made.
 
 Why plain numpy on the flat vector and no Numba kernel (each of the other optimizers is
 one fused kernel per parameter): L-BFGS is not elementwise.  Every direction depends on
@@ -32,9 +33,12 @@ norms, the curvatures ``ro``, ``H_diag``, a line-searched ``t``) is a numpy scal
 parameters' dtype, and what it holds as a Python number (the losses, ``lr``, the first
 trial step) stays one, so that in float32 each mixed expression rounds where PyTorch's
 does (numpy ≥ 2 treats Python numbers as "weak" as PyTorch treats its scalars; under
-numpy 1 some float32 scalar arithmetic is done in float64).  PyTorch fuses the scaled
-additions (x + t·d) into one rounding where its CPU has FMA; here they round twice, so
-float64 trajectories agree to ~1e-13, not bit for bit.
+numpy 1 some float32 scalar arithmetic is done in float64).  A Python number divided by
+a 0-d tensor is, in PyTorch, a reciprocal times the number (two roundings): the cubic's
+one such division does the same here.  What differs is rounding only: PyTorch's BLAS
+sums dot products in its own order, its x + t·d rounds once (FMA) and its float64 square
+root (MKL's) is not always correctly rounded, so float64 runs agree to ~1e-13 relative,
+not bit for bit.
 
 Checked earlier than PyTorch does (at construction, and before a step changes
 anything): ``line_search_fn`` other than None and "strong_wolfe" raises PyTorch's
@@ -42,8 +46,10 @@ anything): ``line_search_fn`` other than None and "strong_wolfe" raises PyTorch'
 of a step; a second parameter group raises PyTorch's ValueError in ``add_param_group``
 too.  ``max_iter``, ``max_eval`` and ``history_size`` must be positive ints and the
 tolerances real numbers (PyTorch checks only ``lr``), and the parameters must share a
-dtype (they form one vector).  The iterations are PyTorch 2.13's, unchanged in the
-newest PyTorch source we could read.
+dtype (they form one vector).  ``history_size`` changed between steps makes PyTorch
+raise IndexError (its ``al`` list keeps its first length); here a lowered size trims
+the history and a raised one lets it grow.  The iterations are PyTorch 2.13's,
+unchanged in the newest PyTorch source we could read.
 """
 
 from __future__ import annotations
@@ -122,7 +128,7 @@ def _cubic_minimum(
         bounds = (x1, x2) if x1 <= x2 else (x2, x1)
     low, high = bounds
     with np.errstate(all="ignore"):  # PyTorch's 0-d tensors give inf and NaN silently
-        d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
+        d1 = g1 + g2 - _number_over(3 * (f1 - f2), x1 - x2)
         discriminant = d1 * d1 - g1 * g2
         if not discriminant >= 0:
             return (low + high) / 2.0
@@ -132,6 +138,15 @@ def _cubic_minimum(
         else:
             x = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
     return min(max(x, low), high)
+
+
+def _number_over(numerator: Any, denominator: Any) -> Any:
+    """``numerator / denominator`` as PyTorch computes a Python number over a 0-d tensor
+    (here a numpy scalar): the reciprocal, then a product (``Tensor.__rtruediv__``), which
+    rounds twice; a plain division otherwise."""
+    if isinstance(denominator, np.generic) and not isinstance(numerator, np.generic):
+        return (1 / denominator) * numerator
+    return numerator / denominator
 
 
 def _strong_wolfe(
