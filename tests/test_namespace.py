@@ -499,7 +499,7 @@ def test_inference_mode_records_nothing():
         ("tinygrad_rms.nn.functional", "conv3d"),
         ("tinygrad_rms.nn.init", "trunc_normal_"),
         ("tinygrad_rms.nn.utils", "spectral_norm"),
-        ("tinygrad_rms.optim", "LBFGS"),
+        ("tinygrad_rms.optim", "SparseAdam"),
         ("tinygrad_rms.optim.lr_scheduler", "SWALR"),
         ("tinygrad_rms.utils.data", "DistributedSampler"),
         ("tinygrad_rms.autograd", "functional"),

@@ -17,6 +17,7 @@ one fused Numba kernel per parameter (or, for a group's small tensors, one per p
     Adamax     Adam with the infinity norm max(β₂u, |g|) in place of the RMS
     NAdam      Adam with Nesterov momentum: the step looks ahead, on a rising momentum schedule
     RAdam      Adam rectified: momentum SGD until the variance of √v's estimate is tractable
+    LBFGS      θ ← θ − t H g                   quasi-Newton: H from the last steps; step(closure)
 """
 
 from ..porting import not_covered
@@ -27,6 +28,7 @@ from .adagrad import Adagrad, adagrad
 from .adam import Adam, AdamW, adam
 from .adamax import Adamax, adamax
 from .asgd import ASGD, asgd
+from .lbfgs import LBFGS
 from .nadam import NAdam, nadam
 from .optimizer import Optimizer
 from .radam import RAdam, radam
@@ -36,6 +38,7 @@ from .sgd import SGD, sgd
 
 __all__ = [
     "ASGD",
+    "LBFGS",
     "SGD",
     "Adadelta",
     "Adagrad",
