@@ -9,8 +9,9 @@ only), as one tensor and as the same total split over 100 tensors.  The contende
   (``optim.set_parallel_threshold(PARALLEL_MIN_SIZE)``, off by default), in the cases
   with a tensor that large;
 - ``bare``: the Numba kernel ``rmsprop_update`` called directly on the same kind of arrays
-  with the scalars the optimizer would pass (sizes up to 1e5 only): what ``step()`` costs
-  beyond the kernel is the difference;
+  with the scalars the optimizer would pass (sizes up to 1e5 only), once per tensor: what
+  ``step()`` costs beyond the kernel is the difference (with 100 small tensors, ``step()``
+  packs them and makes one call: ``optim/_pack.py``, so it may beat the bare calls);
 - ``torch-foreach`` / ``torch-for-loop``: ``torch.optim.RMSprop`` with ``foreach=True`` /
   ``foreach=False`` (PyTorch's intra-op threads as everywhere in the harness);
 - ``numpy``: PyTorch's single-tensor algorithm written as separate numpy operations, each
@@ -62,6 +63,8 @@ SIZES_QUICK = (1_000, 100_000, 1_000_000)
 SPLIT = 100
 BARE_UP_TO = 100_000  # the bare-kernel contender (call overhead) runs up to this size
 TARGET_SPEEDUP, TARGET_PROBE_FRACTION, TARGET_OVERHEAD = 5.0, 0.85, 2.0
+#: issue 17: many small tensors (packed, optim/_pack.py) within 1.5× of the bare calls
+TARGET_OVERHEAD_SPLIT = 1.5
 
 LABELS = {
     "ours": "ours: RMSprop.step()",
@@ -628,8 +631,9 @@ def evaluate_targets(
         ours, bare = res["ours"]["median"], res["bare"]["median"]
         ratio = ours / bare
         ratio_by_min = res["ours"]["min"] / res["bare"]["min"]
-        ok = ratio <= TARGET_OVERHEAD
         parts = case["tensors"]
+        limit = TARGET_OVERHEAD_SPLIT if parts > 1 else TARGET_OVERHEAD
+        ok = ratio <= limit
         per_tensor = (ours - bare) / parts
         targets[f"overhead_{case['elements']}_{parts}"] = {
             "ratio": ratio,
@@ -640,12 +644,12 @@ def evaluate_targets(
         }
         rows.append(
             [
-                f"step() ≤ {TARGET_OVERHEAD:g}× bare kernel call(s), {fmt_count(case['elements'])}"
+                f"step() ≤ {limit:g}× bare kernel call(s), {fmt_count(case['elements'])}"
                 f" elements, {parts} tensor{'s' if parts > 1 else ''}",
                 f"{ratio:.2f}× ({fmt_time(ours)} vs {fmt_time(bare)}; "
                 f"{fmt_time(per_tensor)} per tensor beyond the kernel); "
                 f"{ratio_by_min:.2f}× by minimums",
-                verdict(ok, ratio_by_min <= TARGET_OVERHEAD),
+                verdict(ok, ratio_by_min <= limit),
             ]
         )
     if ctx.quick:
