@@ -202,8 +202,8 @@ def test_to_dot_simplenet_graph(simplenet) -> None:
         ("fc1.weight", "(50, 10)"),
         ("fc2.bias", "(1,)"),
         ("fc2.weight", "(1, 50)"),
-        ("input", "(100, 1)"),
         ("input", "(100, 10)"),
+        ("target", "(100, 1)"),
     ]
     assert len(nodes) == 12
     # 3 into each Addmm (bias, x or h, the weight's T), 1 into each T and Relu, 2 into MseLoss
@@ -220,7 +220,7 @@ def test_to_dot_simplenet_graph(simplenet) -> None:
         ("TBackward0", "(50, 1)", "AddmmBackward0", "(100, 1)"),
         ("fc2.bias", "(1,)", "AddmmBackward0", "(100, 1)"),
         ("AddmmBackward0", "(100, 1)", "MseLossBackward0", "()"),
-        ("input", "(100, 1)", "MseLossBackward0", "()"),
+        ("target", "(100, 1)", "MseLossBackward0", "()"),
     }
     assert "freed" not in to_dot(loss)
 
@@ -264,7 +264,9 @@ def test_to_dot_after_backward_says_freed(simplenet) -> None:
     nodes, edges = parse_dot(text)
     before_nodes, _ = parse_dot(before)
     kinds = sorted((kind, name) for kind, name, _ in nodes.values())
-    assert kinds == sorted((k, n) for k, n, _ in before_nodes.values() if n != "input")
+    assert kinds == sorted(
+        (k, n) for k, n, _ in before_nodes.values() if n not in ("input", "target")
+    )
     assert len(edges) == 9
     shapes = sorted(shape for kind, _, shape in nodes.values() if kind == "box")
     assert shapes == ["", "", "", "()", "(10, 50)", "(50, 1)"]
