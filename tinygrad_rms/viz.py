@@ -124,6 +124,7 @@ def to_dot(
     gradients = _gradients(tensor) if grads and root is not None else {}
     shapes: dict[int, tuple[int, ...]] = {id(root): tuple(tensor.shape)}
     outputs: dict[int, Tensor] = {id(root): tensor}  # an op's output, while known
+    stale: set[int] = set()  # nodes whose output was changed in place after it was used
     seen: set[int] = set()
     stack: list[Node] = [] if root is None else [root]
     while stack:
@@ -139,7 +140,7 @@ def to_dot(
             label = f"{out.name}: {label}"
         if shape is not None:
             label += f"\\n{shape}"
-        if values and out is not None:
+        if values and out is not None and id(node) not in stale:
             label += numbers("data", out._array)
         if id(node) in gradients:
             label += numbers("grad", gradients[id(node)])
@@ -167,9 +168,10 @@ def to_dot(
                 continue
             if t is not None and edge is real[j]:  # the tensor this child made
                 shapes.setdefault(id(child), tuple(t.shape))
-                # its value, unless it was changed in place after this op read it
-                if t._version_counter[CHANGED_AT] <= node._made_at:  # type: ignore[attr-defined]
-                    outputs.setdefault(id(child), t)
+                if t._grad_edge == edge:  # still that node's output: its name, and
+                    outputs.setdefault(id(child), t)  # its value unless changed since
+                    if t._version_counter[CHANGED_AT] > node._made_at:  # type: ignore[attr-defined]
+                        stale.add(id(child))
             arrow(name_of(child), me)
             stack.append(child)
     if root is not None and getattr(root, "_inputs", ()) is None:
