@@ -67,13 +67,22 @@ def simplenet():
     return loss, dict(model.named_parameters())
 
 
+GRAPHS = {"neuron": neuron, "micrograd": micrograd, "simplenet": simplenet}
+
+
+def drawn(stem: str):
+    """(output, leaf names, DOT text) of one picture, after backward(retain_graph=True):
+    the leaves show their .grad, and the graph stays whole for grads=True."""
+    out, names = GRAPHS[stem]()
+    out.backward(retain_graph=True)
+    return out, names, to_dot(out, params=names, values=True, grads=True)
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rendered = True
-    for stem, make in (("neuron", neuron), ("micrograd", micrograd), ("simplenet", simplenet)):
-        out, names = make()
-        out.backward(retain_graph=True)  # leaves show their .grad; the graph stays whole
-        text = to_dot(out, params=names, values=True, grads=True)
+    for stem in GRAPHS:
+        out, names, text = drawn(stem)
         (OUT / f"{stem}_graph.dot").write_text(text)
         print(f"{stem}: output {out.item():.4f}, leaves' grad", end="")
         for name, t in names.items():

@@ -101,7 +101,6 @@ def test_neuron_table_by_central_differences() -> None:
         return float((v[0] * 2.0 + v[1] - 1.0) ** 2)
 
     assert central(loss, np.array([-3.0, 10.0])) == pytest.approx([12.0, 6.0], abs=1e-6)
-    assert central(loss, np.array([-3.0, 10.0])) == pytest.approx([12.0, 6.0], abs=1e-6)
 
     def loss_half(v: np.ndarray) -> float:  # exercise 1: x = 0.5
         return float((v[0] * 0.5 + v[1] - 1.0) ** 2)
@@ -152,6 +151,7 @@ def test_linear_relu_mse_formulas_by_central_differences() -> None:
     assert f"{loss(params):.6f}" == "0.758337"
     assert int((z > 0).sum()) == 6
     assert not np.all(z > 0)  # some units are off, so the ReLU's mask matters
+    assert np.all(z[:, 1] <= 0) and np.all(by_hand["W1"][1] == 0)  # unit 1: off, no gradient
 
 
 def test_accumulation_and_shares_by_central_differences() -> None:
@@ -167,9 +167,28 @@ def test_accumulation_and_shares_by_central_differences() -> None:
     assert sum(central(y2, np.array([2.0, 2.0, 2.0]))) == pytest.approx(16.0, abs=1e-5)
 
 
-def test_the_page_check_itself_fails_on_a_wrong_comment() -> None:
+def test_promised_reads_comments_on_and_after_prints() -> None:
     assert promised("print(1)  # 2\nfor i in range(2):\n    print(i)\n# 0\n# 1\n") == [
         "2",
         "0",
         "1",
     ]
+
+
+def test_the_committed_graph_pictures_are_what_to_dot_draws_now() -> None:
+    import sys
+
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import make_graph_picture as pictures
+    finally:
+        sys.path.remove(str(ROOT / "docs"))
+    for stem in pictures.GRAPHS:
+        _, _, text = pictures.drawn(stem)
+        committed = (ROOT / "docs" / "img" / f"{stem}_graph.dot").read_text(encoding="utf-8")
+        assert text == committed, (
+            f"docs/img/{stem}_graph.dot is stale: python docs/make_graph_picture.py"
+        )
+    _, _, neuron = pictures.drawn("neuron")
+    for shown in ("L: PowBackward0", "grad 6.0000", "w\\n()\\ndata -3.0000\\ngrad 12.0000"):
+        assert shown in neuron, shown
