@@ -202,8 +202,8 @@ def test_to_dot_simplenet_graph(simplenet) -> None:
         ("fc1.weight", "(50, 10)"),
         ("fc2.bias", "(1,)"),
         ("fc2.weight", "(1, 50)"),
-        ("input", "(100, 1)"),
         ("input", "(100, 10)"),
+        ("target", "(100, 1)"),
     ]
     assert len(nodes) == 12
     # 3 into each Addmm (bias, x or h, the weight's T), 1 into each T and Relu, 2 into MseLoss
@@ -220,7 +220,7 @@ def test_to_dot_simplenet_graph(simplenet) -> None:
         ("TBackward0", "(50, 1)", "AddmmBackward0", "(100, 1)"),
         ("fc2.bias", "(1,)", "AddmmBackward0", "(100, 1)"),
         ("AddmmBackward0", "(100, 1)", "MseLossBackward0", "()"),
-        ("input", "(100, 1)", "MseLossBackward0", "()"),
+        ("target", "(100, 1)", "MseLossBackward0", "()"),
     }
     assert "freed" not in to_dot(loss)
 
@@ -264,7 +264,9 @@ def test_to_dot_after_backward_says_freed(simplenet) -> None:
     nodes, edges = parse_dot(text)
     before_nodes, _ = parse_dot(before)
     kinds = sorted((kind, name) for kind, name, _ in nodes.values())
-    assert kinds == sorted((k, n) for k, n, _ in before_nodes.values() if n != "input")
+    assert kinds == sorted(
+        (k, n) for k, n, _ in before_nodes.values() if n not in ("input", "target")
+    )
     assert len(edges) == 9
     shapes = sorted(shape for kind, _, shape in nodes.values() if kind == "box")
     assert shapes == ["", "", "", "()", "(10, 50)", "(50, 1)"]
@@ -323,3 +325,143 @@ def test_to_dot_renders_svg_with_graphviz(simplenet, tmp_path) -> None:
     svg = target.read_text()
     assert target.stat().st_size > 0 and "<svg" in svg
     assert "AddmmBackward0" in svg and "fc1.weight" in svg
+
+
+# ---------------------------------------------------------------------- to_dot: values
+def labels(text: str) -> dict[str, tuple[str, list[str]]]:
+    """node id -> (shape, the lines of its label), from DOT text."""
+    found = {}
+    for line in text.splitlines():
+        if m := NODE.match(line):
+            found[m.group(1)] = (m.group(2), m.group(3).split("\\n"))
+    return found
+
+
+def field(lines: list[str], key: str) -> float | None:
+    """The number after ``key`` ("data", "grad") in a label, or None if it shows none."""
+    hit = [line for line in lines if line.startswith(key + " ")]
+    return float(hit[0].split()[1].strip("[]")) if hit else None
+
+
+def micrograd(lib):  # karpathy/micrograd's README example, written without in-place ops
+    a = lib.tensor(-4.0, dtype=lib.float64, requires_grad=True)
+    b = lib.tensor(2.0, dtype=lib.float64, requires_grad=True)
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
+
+
+def test_to_dot_values_and_grads_are_pytorchs() -> None:
+    torch = pytest.importorskip("torch")
+    ours, theirs = micrograd(tg), micrograd(torch)
+    for name, t in ours.items():
+        t.name = name
+    for t in theirs.values():
+        if not t.is_leaf:
+            t.retain_grad()
+    theirs["g"].backward()
+    drawn = labels(to_dot(ours["g"], values=True, grads=True))
+    by_name = {lines[0].split(":")[0]: lines for _, lines in drawn.values()}
+    for name in "cdefg":
+        lines = by_name[name]
+        assert lines[1] == "()"
+        assert field(lines, "data") == pytest.approx(theirs[name].item(), abs=5e-5)
+        assert field(lines, "grad") == pytest.approx(theirs[name].grad.item(), abs=5e-5)
+    # no .grad was touched by grads=True; the leaves show theirs after backward
+    assert ours["a"].grad is None and field(by_name["a"], "grad") is None
+    ours["g"].backward(retain_graph=True)
+    by_name = {ls[0].split(":")[0]: ls for _, ls in labels(to_dot(ours["g"], values=True)).values()}
+    for name in "ab":
+        assert field(by_name[name], "data") == theirs[name].item()
+        assert field(by_name[name], "grad") == pytest.approx(theirs[name].grad.item(), abs=5e-5)
+        assert field(by_name[name], "grad") == pytest.approx(float(f"{ours[name].grad.item():.4f}"))
+    assert field(by_name["e"], "grad") is None  # values alone show no intermediate gradient
+
+
+def test_to_dot_grads_of_a_vector_output_and_freed_graph() -> None:
+    x = tg.tensor([1.0, -2.0, 3.0], dtype=tg.float64, requires_grad=True)
+    y = (x * x).relu()  # not a scalar: the gradients are those of y.sum()
+    y.name = "y"
+    (box,) = [
+        ls
+        for kind, ls in labels(to_dot(y, values=True, grads=True)).values()
+        if kind == "box" and ls[0].startswith("y")
+    ]
+    assert box == ["y: ReluBackward0", "(3,)", "data [1., 4., 9.]", "grad [1., 1., 1.]"]
+    (mul,) = [ls for _, ls in labels(to_dot(y, grads=True)).values() if ls[0] == "MulBackward0"]
+    assert mul == ["MulBackward0", "(3,)", "grad [1., 1., 1.]"]  # no data without values=True
+    y.sum().backward()
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        to_dot(y, grads=True)
+
+
+def test_to_dot_writes_out_only_small_tensors(simplenet) -> None:
+    model, _, _, loss = simplenet
+    drawn = labels(to_dot(loss, params=model.named_parameters(), values=True, max_elements=50))
+    shown = {ls[0]: ls for _, ls in drawn.values()}
+    assert field(shown["MseLossBackward0"], "data") == pytest.approx(loss.item(), abs=5e-5)
+    assert field(shown["fc2.bias"], "data") == pytest.approx(model.fc2.bias.item(), abs=5e-5)
+    assert shown["fc1.bias"][2].startswith("data [")  # 50 numbers, within max_elements
+    for name in ("fc1.weight", "input", "target", "ReluBackward0"):  # too many numbers
+        assert not any(line.startswith("data") for line in shown[name]), name
+
+
+def test_to_dot_names_constants_targets_and_inputs() -> None:
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    data, target = tg.tensor([3.0, 4.0]), tg.tensor([0.5, 0.5])
+    loss = nn.MSELoss()(x * 2 + data, target)
+    drawn = labels(to_dot(loss))
+    ellipses = sorted(tuple(ls) for kind, ls in drawn.values() if kind == "ellipse")
+    assert ellipses == [
+        ("constant", "()", "data 2.0000"),  # a number's value is shown even without values
+        ("input", "(2,)"),
+        ("leaf", "(2,)"),
+        ("target", "(2,)"),
+    ]
+    target.name = "y"  # a tensor's own name wins
+    assert "y" in {ls[0] for _, ls in labels(to_dot(loss)).values()}
+
+
+def test_to_dot_backward_direction_reverses_every_arrow(simplenet) -> None:
+    model, _, _, loss = simplenet
+    forward = to_dot(loss, params=model.named_parameters())
+    backward = to_dot(loss, params=model.named_parameters(), direction="backward")
+    f_nodes, f_edges = parse_dot(forward)
+    b_nodes, b_edges = parse_dot(backward)
+    assert f_nodes == b_nodes
+    assert sorted(b_edges) == sorted((d, s) for s, d in f_edges)
+    assert 'rankdir="TB"' in backward and 'rankdir="BT"' in forward
+    # in the backward picture the loss is where every arrow starts from, never ends at
+    (root,) = [n for n, (_, name, _) in b_nodes.items() if name == "MseLossBackward0"]
+    assert all(d != root for _, d in b_edges) and any(s == root for s, _ in b_edges)
+    with pytest.raises(ValueError, match="direction"):
+        to_dot(loss, direction="up")
+
+
+def test_to_dot_hides_a_value_changed_in_place_after_use() -> None:
+    def boxes(out: tg.Tensor) -> list[list[str]]:
+        return [ls for kind, ls in labels(to_dot(out, values=True)).values() if kind == "box"]
+
+    a = tg.tensor(1.0, dtype=tg.float64, requires_grad=True)
+    c = a + 1
+    c.name = "c"
+    e = c * 3
+    assert ["c: AddBackward0", "()", "data 2.0000"] in boxes(e)
+    # in the graph: c is now the output of add_'s node, and the node that made the c
+    # that e's Mul read shows no value (the memory holds the new one)
+    c.add_(5)
+    assert ["AddBackward0", "()"] in boxes(e)
+    c = a + 1
+    c.name = "c"
+    e = c * 3
+    with tg.no_grad():  # outside the graph, as an optimizer step changes a tensor
+        c.add_(5)
+    assert ["c: AddBackward0", "()"] in boxes(e)
