@@ -208,13 +208,6 @@ def test_figures_are_drawn(res, img_dir: Path) -> None:
         assert (img_dir / name).stat().st_size > 10_000, name
 
 
-def test_example_runs_without_matplotlib(example, monkeypatch, capsys) -> None:
-    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
-    out = example.main(["--smoke", "--plot", "--out", "/nonexistent"])
-    assert "matplotlib is not installed" in capsys.readouterr().out
-    assert set(out["first_step"]) == {0.5, 0.9, 0.99, 0.999}
-
-
 # ---------------------------------------------------------------- the page itself
 LESSON = (ROOT / "docs" / "rmsprop.md").read_text(encoding="utf-8")
 SNIPPETS = re.findall(r"```python\n(.*?)```", LESSON, re.S)
