@@ -15,7 +15,8 @@ v ← ρ v + (1−ρ) g², and steps by η g/(√v + ε).  This example measures
 4. scale invariance: the same run with the loss ×1000 takes the same steps up to ε (plain
    SGD at the same η diverges), and where invariance ends (loss ×1e-8: √v ~ ε);
 5. the limits the lesson states: |step| ≤ η/√(1−ρ) in every coordinate, a fixed η leaves
-   a wobble of size ~η around the minimum, and ρ → 1 starts out as Adagrad with η/√(1−ρ).
+   a two-step cycle at distance η/√2 from the minimum, and ρ → 1 starts out as Adagrad
+   with η/√(1−ρ).
 
 Run:   python examples/rmsprop_lesson.py [--plot] [--smoke] [--out DIR]
 
@@ -120,8 +121,8 @@ def adam_first_step(g: np.ndarray, lr: float) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- 3. paths on a quadratic
-def hessian(angle_deg: float) -> np.ndarray:
-    """H = R diag(1, 25) Rᵀ, the quadratic's valley turned by ``angle_deg``."""
+def hessian(angle_deg: float) -> tuple[np.ndarray, np.ndarray]:
+    """H = R diag(1, 25) Rᵀ, the quadratic's valley turned by ``angle_deg``, and R."""
     a = math.radians(angle_deg)
     rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     return rot @ np.diag(CURVATURES) @ rot.T, rot
