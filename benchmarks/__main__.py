@@ -27,7 +27,6 @@ from .common import (
     load_torch,
     machine_facts,
     render_markdown,
-    set_blas_threads,
     to_jsonable,
 )
 
@@ -135,11 +134,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         benchmarks = [b for b in benchmarks if b.id in wanted]
 
-    threads, how = blas_threads()
-    if args.threads is not None:
-        if not set_blas_threads(args.threads):
-            log("could not set numpy's BLAS threads (threadpoolctl found none); torch still can")
-        threads, how = args.threads, "--threads"
+    threads, how = blas_threads(args.threads)
+    threads, how = (args.threads, f"--threads, {how}") if args.threads else (threads, how)
     torch, torch_status = load_torch(args.no_torch, threads)
     ctx = Context(args.quick, threads, torch, torch_status, args.repeats, log)
     log(f"threads: {threads} ({how}); torch: {torch_status}")

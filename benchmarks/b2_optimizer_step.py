@@ -68,8 +68,8 @@ LABELS = {
     "probe": "bandwidth probe (Numba)",
 }
 Arrays = Sequence[tuple[np.ndarray, np.ndarray]]
-#: a contender: (step, params, before): one update, the parameters as arrays, untimed setup
-Step = tuple[Callable[[], Any], Callable[[], list[np.ndarray]], Callable[[], Any]]
+#: a contender: (step, params): one update, and the parameters as numpy arrays
+Step = tuple[Callable[[], Any], Callable[[], list[np.ndarray]]]
 
 
 @jit
@@ -100,27 +100,29 @@ def initial_arrays(total: int, parts: int, seed: int = 0) -> list[tuple[np.ndarr
     return [(rng.random(n, dtype=F32) * 2 - 1, rng.standard_normal(n, dtype=F32)) for n in sizes]
 
 
-def _ours(arrays: Arrays, parallel: bool) -> Step:
-    import tinygrad_rms as tg
-    import tinygrad_rms.optim as toptim
-
-    params = [tg.nn.Parameter(theta.copy()) for theta, _ in arrays]
+def _library(lib: Any, arrays: Arrays, **options: Any) -> Step:
+    """``lib.optim.RMSprop`` (tinygrad_rms or torch) on copies of ``arrays``, grads preset."""
+    params = [lib.nn.Parameter(lib.tensor(theta)) for theta, _ in arrays]
     for p, (_, g) in zip(params, arrays, strict=True):
-        p.grad = tg.tensor(g)  # a copy
-    opt = toptim.RMSprop(params, lr=LR, alpha=ALPHA, eps=EPS)
+        p.grad = lib.tensor(g)
+    opt = lib.optim.RMSprop(params, lr=LR, alpha=ALPHA, eps=EPS, **options)
+    return opt.step, lambda: [p.detach().numpy() for p in params]
 
-    def step() -> None:  # the setting is global: on for the parallel contender's steps only
-        previous = toptim.set_parallel_threshold(PARALLEL_MIN_SIZE)
+
+def _ours_parallel(arrays: Arrays) -> Step:
+    import tinygrad_rms
+
+    step, params = _library(tinygrad_rms, arrays)
+    optim = tinygrad_rms.optim
+
+    def parallel_step() -> None:  # the setting is global: on for this contender's steps only
+        previous = optim.set_parallel_threshold(PARALLEL_MIN_SIZE)
         try:
-            opt.step()
+            step()
         finally:
-            toptim.set_parallel_threshold(previous)
+            optim.set_parallel_threshold(previous)
 
-    return step if parallel else opt.step, lambda: [p.detach().numpy() for p in params], _noop
-
-
-def _noop() -> None:
-    pass
+    return parallel_step, params
 
 
 def _kernel_calls(kernel: Callable[..., Any], arrays: Arrays, *extra: Any) -> Step:
@@ -135,7 +137,7 @@ def _kernel_calls(kernel: Callable[..., Any], arrays: Arrays, *extra: Any) -> St
         for call in calls:
             call()
 
-    return calls[0] if len(calls) == 1 else step, lambda: thetas, _noop
+    return calls[0] if len(calls) == 1 else step, lambda: thetas
 
 
 def _bare(arrays: Arrays) -> Step:
@@ -149,21 +151,6 @@ def _bare(arrays: Arrays) -> Step:
     return _kernel_calls(rmsprop_update, arrays, None, None, scalars)
 
 
-def _torch(arrays: Arrays, ctx: Context, foreach: bool) -> Step:
-    torch = ctx.torch
-    assert torch is not None
-    params = [torch.nn.Parameter(torch.from_numpy(theta.copy())) for theta, _ in arrays]
-    for p, (_, g) in zip(params, arrays, strict=True):
-        p.grad = torch.from_numpy(g.copy())
-    opt = torch.optim.RMSprop(params, lr=LR, alpha=ALPHA, eps=EPS, foreach=foreach)
-    threads = ctx.threads
-    return (
-        opt.step,
-        lambda: [p.detach().numpy() for p in params],
-        lambda: torch.set_num_threads(threads),
-    )
-
-
 def _numpy(arrays: Arrays) -> Step:
     """PyTorch's ``_single_tensor_rmsprop`` as plain numpy expressions (temporaries and all)."""
     triples = [(theta.copy(), g.copy(), np.zeros_like(theta)) for theta, g in arrays]
@@ -175,19 +162,22 @@ def _numpy(arrays: Arrays) -> Step:
             avg = np.sqrt(v) + EPS  # avg = square_avg.sqrt().add_(eps)
             theta -= LR * g / avg  # param.addcdiv_(grad, avg, value=-lr)
 
-    return step, lambda: [t for t, _, _ in triples], _noop
+    return step, lambda: [t for t, _, _ in triples]
 
 
 def make_contenders(ctx: Context, arrays: Arrays, names: Sequence[str]) -> dict[str, Step]:
-    """The contenders in ``names`` (torch ones skipped without PyTorch), in that order."""
+    """The contenders in ``names`` (torch ones skipped without PyTorch), in that order.
+    PyTorch runs with ``ctx.threads`` intra-op threads, as set by the harness."""
+    import tinygrad_rms
+
     makers: dict[str, Callable[[], Step]] = {
-        "ours": lambda: _ours(arrays, False),
-        "ours-parallel": lambda: _ours(arrays, True),
+        "ours": lambda: _library(tinygrad_rms, arrays),
+        "ours-parallel": lambda: _ours_parallel(arrays),
         "bare": lambda: _bare(arrays),
         "probe": lambda: _kernel_calls(bandwidth_probe, arrays),
         "numpy": lambda: _numpy(arrays),
-        "torch-foreach": lambda: _torch(arrays, ctx, True),
-        "torch-for-loop": lambda: _torch(arrays, ctx, False),
+        "torch-foreach": lambda: _library(ctx.torch, arrays, foreach=True),
+        "torch-for-loop": lambda: _library(ctx.torch, arrays, foreach=False),
     }
     return {n: makers[n]() for n in names if ctx.torch is not None or not n.startswith("torch")}
 
@@ -212,7 +202,6 @@ def measure_case(
         {name: c[0] for name, c in contenders.items()},
         repeats=repeats,
         warmup=warm_s,
-        before={name: c[2] for name, c in contenders.items()},
         fill_s=target_s,
     )
     return {
@@ -227,15 +216,10 @@ def agreement(ctx: Context, steps: int = 10) -> dict[str, float]:
     """Largest |θ − θ_ours| of every updating contender after ``steps`` steps (3 tensors)."""
     names = ["ours", "bare", "torch-foreach", "torch-for-loop", "numpy"]
     finals = {}
-    for name, (step, params, before) in make_contenders(
-        ctx, initial_arrays(1_000, 3, seed=1), names
-    ).items():
-        before()
+    for name, (step, params) in make_contenders(ctx, initial_arrays(1_000, 3, 1), names).items():
         for _ in range(steps):
             step()
         finals[name] = np.concatenate([np.asarray(p).ravel() for p in params()])
-    if ctx.torch is not None:
-        ctx.torch.set_num_threads(ctx.threads)
     return {k: float(np.max(np.abs(v - finals["ours"]))) for k, v in finals.items() if k != "ours"}
 
 

@@ -65,8 +65,7 @@ def run(ctx: Context) -> Result:
     base_env = {**os.environ, "PYTHONPATH": path}
 
     with tempfile.TemporaryDirectory(prefix="bench-b4-") as tmp_name:
-        tmp = Path(tmp_name)
-        warm_dir, cold_root = tmp / "numba-warm", tmp / "numba-cold"
+        warm_dir, cold_root = Path(tmp_name, "numba-warm"), Path(tmp_name, "numba-cold")
         warm_dir.mkdir()
         cold_root.mkdir()
 
@@ -106,20 +105,13 @@ def run(ctx: Context) -> Result:
         warm_unchanged = _snapshot(warm_dir) == warm_files
         cold_compiled = sum(1 for n in cold_checks if n > 0)
 
-    def stats_of(key: str, rs: list[ChildRun]) -> dict[str, float] | None:
-        values = [getattr(r, key) for r in rs]
-        return None if any(v is None for v in values) else summarize(values)
-
     keys = ("wall_s", "maxrss_bytes", "cpu_s")
     summary = {
-        name: {k: stats_of(k, rs) for k in keys}
+        name: {k: summarize([getattr(r, k) for r in rs]) for k in keys}
         | {"wall_samples": [r.wall_s for r in rs], "maxrss_samples": [r.maxrss_bytes for r in rs]}
         for name, rs in runs.items()
     }
-    med = {
-        name: {k: (s[k] or {}).get("median", float("nan")) for k in keys}
-        for name, s in summary.items()
-    }
+    med = {name: {k: s[k]["median"] for k in keys} for name, s in summary.items()}
     labels = {
         "ours-warm": "ours, warm Numba cache",
         "ours-cold": "ours, cold Numba cache",
@@ -131,19 +123,15 @@ def run(ctx: Context) -> Result:
     headers += ["wall × torch", "RSS × torch"] if has_torch else []
     rows = []
     for name, s in summary.items():
-        wall, m = s["wall_s"], med[name]
-        assert wall is not None
-        row = [labels[name], *(fmt_time(wall[k]) for k in ("median", "iqr", "min"))]
-        row += [fmt_mib(s["maxrss_bytes"] and m["maxrss_bytes"]), fmt_time(m["cpu_s"])]
+        row = [labels[name], *(fmt_time(s["wall_s"][k]) for k in ("median", "iqr", "min"))]
+        row += [fmt_mib(med[name]["maxrss_bytes"]), fmt_time(med[name]["cpu_s"])]
         if has_torch:
-            row.append(fmt_ratio(m["wall_s"] / med["torch"]["wall_s"]))
-            row.append(fmt_ratio(m["maxrss_bytes"] / med["torch"]["maxrss_bytes"]))
+            row += [fmt_ratio(med[name][k] / med["torch"][k]) for k in ("wall_s", "maxrss_bytes")]
         rows.append(row)
 
     compile_delta = med["ours-cold"]["wall_s"] - med["ours-warm"]["wall_s"]
     notes = [
         *ctx.no_torch_note(),
-        "Ours ran `examples/simplenet.py`.",
         f"Cold cache: {cold_compiled} of {len(cold_checks)} cold runs wrote a new Numba index "
         "into their empty NUMBA_CACHE_DIR, i.e. compiled the kernel. Warm cache: "
         + (
@@ -155,8 +143,6 @@ def run(ctx: Context) -> Result:
         ),
         f"Cold minus warm wall time (≈ the kernel's compilation in a fresh process): "
         f"{fmt_time(compile_delta)}.",
-        "Peak RSS is each child's own `ru_maxrss` from `os.wait4`; CPU is its user+system time. "
-        "PyTorch has no JIT cache to be cold, so it has one row.",
         (
             "PYTHONDONTWRITEBYTECODE is set here, so every run compiles the Python modules "
             "that have no `.pyc` yet (tinygrad_rms's own, unless installed otherwise) from source."
@@ -167,16 +153,15 @@ def run(ctx: Context) -> Result:
         f"default thread counts (here {ctx.threads} for numpy's BLAS and for torch).",
     ]
     first_runs = {name: r.wall_s for name, r in priming.items()}
-    notes.append(
-        "First (untimed, priming) run of each: "
-        + ", ".join(f"{labels[k]} {fmt_time(v)}" for k, v in first_runs.items())
-        + "."
-    )
+    firsts = ", ".join(f"{labels[k]} {fmt_time(v)}" for k, v in first_runs.items())
+    notes.append(f"First (untimed, priming) run of each: {firsts}.")
 
     what = (
-        "The document's complete program (10 epochs, printing 10 losses) as a fresh Python "
-        f"process, from spawn to exit: {repeats} runs per row, round-robin with rotating order, "
-        "after one untimed priming run of each."
+        "The document's complete program (10 epochs, printing 10 losses; ours is "
+        "`examples/simplenet.py`) as a fresh Python process, from spawn to exit: "
+        f"{repeats} runs per row, round-robin with rotating order, after one untimed priming "
+        "run of each. Peak RSS is each child's own `ru_maxrss` from `os.wait4`; CPU is its "
+        "user+system time. PyTorch has no JIT cache to be cold, so it has one row."
     )
     data: dict[str, Any] = {
         "repeats": repeats,
@@ -192,12 +177,6 @@ def run(ctx: Context) -> Result:
         "torch_losses": torch_losses,
     }
     if has_torch:
-        data["ratios"] = {
-            f"{a}/torch {k}": med[a][key] / med["torch"][key]
-            for a, k, key in (
-                ("ours-warm", "wall", "wall_s"),
-                ("ours-cold", "wall", "wall_s"),
-                ("ours-warm", "rss", "maxrss_bytes"),
-            )
-        }
+        pairs = [(n, k) for n in ("ours-warm", "ours-cold") for k in ("wall_s", "maxrss_bytes")]
+        data["ratios"] = {f"{n}/torch {k}": med[n][k] / med["torch"][k] for n, k in pairs}
     return Result("B4", TITLE, what, headers, rows, notes, data)

@@ -20,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -382,25 +381,17 @@ def run_child(
             proc = subprocess.Popen(
                 cmd, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
             )
-            killer = threading.Timer(timeout, _kill_group, (proc.pid,))
-            killer.start()
             try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the child
                 proc.wait()
-            finally:
-                killer.cancel()
         stdout, stderr = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
         if proc.returncode != 0 or not report.exists():
             raise RuntimeError(f"launcher failed ({proc.returncode}) for {argv}: {stderr[-2000:]}")
         rep = json.loads(report.read_text())
     rss = rep["maxrss"] * (1 if sys.platform == "darwin" else 1024)  # bytes on macOS, else KiB
     return ChildRun(argv, rep["returncode"], rep["wall_s"], rss, rep["cpu_s"], stdout, stderr)
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 # ---------------------------------------------------------------------- threads, machine facts
@@ -417,22 +408,17 @@ def blas_pools() -> list[dict[str, Any]]:
     return [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
 
 
-def blas_threads() -> tuple[int, str]:
-    """Threads numpy's BLAS uses, and how that was found."""
-    pools = blas_pools()
-    if pools:
-        return int(pools[0]["num_threads"]), f"threadpoolctl ({pools[0]['internal_api']})"
-    return usable_cpus(), "assumed: usable CPUs (threadpoolctl not installed)"
+def blas_threads(limit: int | None = None) -> tuple[int, str]:
+    """Threads numpy's BLAS uses, and how that was found; with ``limit``, first limit every
+    loaded BLAS to that many (threadpoolctl)."""
+    if not (pools := blas_pools()):
+        return limit or usable_cpus(), "assumed: usable CPUs (threadpoolctl not installed)"
+    if limit is not None:
+        import threadpoolctl
 
-
-def set_blas_threads(n: int) -> bool:
-    """Limit every loaded BLAS to ``n`` threads (threadpoolctl); False when none was found."""
-    if not blas_pools():
-        return False
-    import threadpoolctl
-
-    threadpoolctl.threadpool_limits(int(n), user_api="blas")
-    return True
+        threadpoolctl.threadpool_limits(limit, user_api="blas")
+        pools = blas_pools()
+    return int(pools[0]["num_threads"]), f"threadpoolctl ({pools[0]['internal_api']})"
 
 
 def load_torch(disabled: bool, threads: int) -> tuple[ModuleType | None, str]:
