@@ -1,28 +1,17 @@
 """B2: the RMSprop step alone, ours vs PyTorch (both modes) vs unfused numpy vs a bandwidth probe.
 
-Every contender updates float32 parameters whose gradients are already there, so only
-``step()`` is timed.  The sizes are 1e3, 1e5, 1e6 and 1.6e7 elements (1.6e7 in full mode
-only), as one tensor and as the same total split over 100 tensors.  The contenders:
-
-- ``ours``: ``tinygrad_rms.optim.RMSprop(params, lr=0.01, alpha=0.9).step()``;
-- ``ours-parallel``: the same with the kernels' parallel copies turned on
-  (``optim.set_parallel_threshold(PARALLEL_MIN_SIZE)``, off by default), in the cases
-  with a tensor that large;
-- ``bare``: the Numba kernel ``rmsprop_update`` called directly, once per tensor, with the
-  scalars the optimizer would pass (sizes up to 1e5 only): what ``step()`` costs beyond
-  the kernel is the difference (with 100 small tensors ``step()`` packs them and makes one
-  call, ``optim/_pack.py``, so it may beat the bare calls);
-- ``torch-foreach`` / ``torch-for-loop``: ``torch.optim.RMSprop`` with ``foreach=True`` /
-  ``foreach=False`` (PyTorch's intra-op threads as everywhere in the harness);
-- ``numpy``: PyTorch's single-tensor algorithm as separate numpy operations, each
-  allocating its temporaries as numpy does;
-- ``probe``: a Numba loop compiled with the project's own ``jit`` that reads θ, g and v and
-  writes θ and v, exactly the 20 bytes per float32 element the fused kernel must move,
-  with one addition instead of the arithmetic: what the memory system allows one thread
-  (ours' default).  "% of probe" is probe time / contender time.
-
-GB/s counts those 20 bytes per element for every contender (the algorithm's minimum
-traffic).  ``measure_case`` is shared with B5, which sweeps the size.
+Every contender updates float32 parameters whose gradients are preset, so only ``step()``
+is timed, on 1e3, 1e5, 1e6 and 1.6e7 (full mode only) elements as one tensor and split
+over 100.  Contenders: ``ours`` (``RMSprop(params, lr=0.01, alpha=0.9).step()``);
+``ours-parallel`` (the kernels' opt-in parallel copies, where a tensor is that large);
+``bare``, the Numba kernel ``rmsprop_update`` called once per tensor (up to 1e5 elements:
+``step()`` minus this is its own cost; with 100 small tensors ``step()`` packs them into
+one call, ``optim/_pack.py``, and may beat it); ``torch-foreach`` / ``torch-for-loop``;
+``numpy``, PyTorch's algorithm as separate numpy operations with their temporaries; and
+``probe``, a loop compiled with the project's ``jit`` that moves the fused kernel's 20
+bytes per element (θ read+write, g read, v read+write) with one addition instead of the
+arithmetic: the memory speed one thread (ours' default) can reach.  ``measure_case`` is
+shared with B5, which sweeps the size.
 """
 
 from __future__ import annotations
