@@ -65,16 +65,15 @@ def run(ctx: Context) -> Result:
 
     threads = f"Threads: numpy's BLAS uses {ctx.threads}; "
     if ctx.torch is not None:
-        threads = f"Threads: numpy's BLAS and torch both use {ctx.threads} "
-        threads += "(torch.set_num_threads); "
-    if len(contenders) == 4:
-        threads += (
-            "the Numba kernel runs on one thread (the default). The extra 1-thread PyTorch row "
-            "(torch.set_num_threads(1) before each of its samples) shows what torch's thread "
-            "pool costs or saves at this size."
+        threads = (
+            f"Threads: numpy's BLAS and torch both use {ctx.threads} (torch.set_num_threads); "
         )
-    else:
-        threads += "the Numba kernel runs on one thread (the default)."
+    threads += "the Numba kernel runs on one thread (the default)."
+    if "torch-1t" in data["contenders"]:
+        threads += (
+            " The extra 1-thread PyTorch row (torch.set_num_threads(1) before each of its "
+            "samples) shows what torch's thread pool costs or saves at this size."
+        )
     compiled = ", ".join(f"{k} {fmt_time(v)}" for k, v in compile_times.items()) or "none"
     notes = [
         *ctx.no_torch_note(),

@@ -116,36 +116,6 @@ def round_robin(
     return out
 
 
-def interleaved(
-    contenders: Mapping[str, Callable[[], Any]],
-    *,
-    repeats: int,
-    inner: int | Mapping[str, int] = 1,
-    before: Mapping[str, Callable[[], Any]] | None = None,
-) -> dict[str, list[float]]:
-    """Seconds per call of each contender: each sample times ``inner`` back-to-back calls
-    (one count for all, or one per name).
-
-    ``before[name]``, if given, runs untimed before each of that contender's samples (e.g.
-    to set a thread count).  Garbage collection stays on (as in a real training loop) but
-    starts each sample from a collected heap.
-    """
-    perf = time.perf_counter
-    before = before or {}
-
-    def run(name: str) -> float:
-        fn, n = contenders[name], inner if isinstance(inner, int) else inner[name]
-        if name in before:
-            before[name]()
-        gc.collect()
-        t0 = perf()
-        for _ in range(n):
-            fn()
-        return (perf() - t0) / n
-
-    return round_robin(list(contenders), repeats, run)
-
-
 def time_steps(
     ctx: Context,
     steps: Mapping[str, Callable[[], Any]],
@@ -156,20 +126,32 @@ def time_steps(
     before: Mapping[str, Callable[[], Any]] | None = None,
     fill_s: float | None = None,
 ) -> tuple[dict[str, float], dict[str, Any], dict[str, list[float]], dict[str, dict]]:
-    """The protocol every in-process benchmark follows: each contender's first call timed
-    alone (it may compile or load a kernel, or create state), a warm-up, then interleaved
-    samples.  The warm-up is ``warmup`` calls; or, with ``fill_s``, at least 5 calls and
-    ``warmup`` seconds, after which each sample times as many calls as fill ``fill_s``
-    (``inner`` per contender, at least one).
+    """The protocol of every in-process benchmark: each contender's first call timed alone
+    (it may compile or load a kernel, or create state), a warm-up, then ``repeats``
+    round-robin samples, each timing ``inner`` back-to-back calls.  The warm-up is
+    ``warmup`` calls; or, with ``fill_s``, at least 5 calls and ``warmup`` seconds, and then
+    each contender's ``inner`` is as many calls as fill ``fill_s`` (at least one).
+    ``before[name]`` runs untimed before each of that contender's calls in a row (e.g. to
+    set torch's threads).  Garbage collection stays on, as in a training loop, but each
+    sample starts from a collected heap.
 
-    Returns (first-call seconds, first-call values, samples, summaries).
+    Returns (first-call seconds, first-call values, samples, summaries with ``inner``).
     """
     before, perf = before or {}, time.perf_counter
     first_s, first_value, inners = {}, {}, {}
+
+    def sample(name: str) -> float:
+        fn, n = steps[name], inners[name]
+        before.get(name, _nothing)()
+        gc.collect()
+        t0 = perf()
+        for _ in range(n):
+            fn()
+        return (perf() - t0) / n
+
     try:
         for name, fn in steps.items():
-            if name in before:
-                before[name]()
+            before.get(name, _nothing)()
             t0 = perf()
             first_value[name] = fn()
             first_s[name] = perf() - t0
@@ -179,12 +161,16 @@ def time_steps(
                 calls += 1
             per_call = (perf() - t0) / max(calls, 1)
             inners[name] = max(1, min(100_000, round(fill_s / per_call))) if fill_s else inner
-        samples = interleaved(steps, repeats=repeats, inner=inners, before=before)
+        samples = round_robin(list(steps), repeats, sample)
     finally:
         if ctx.torch is not None:
             ctx.torch.set_num_threads(ctx.threads)
     stats = {k: summarize(v) | {"inner": inners[k]} for k, v in samples.items()}
     return first_s, first_value, samples, stats
+
+
+def _nothing() -> None:
+    pass
 
 
 def summarize(samples: Sequence[float]) -> dict[str, float]:
