@@ -1,14 +1,12 @@
 """Tiny launcher: ``python -I -S _spawn.py REPORT -- ARGV...`` runs ARGV and measures it.
 
 Why a launcher: on Linux a child's ``ru_maxrss`` starts from the high-water mark of the
-memory image it replaced at ``exec``.  A child spawned straight from the benchmark
+memory image it replaced at ``exec``, so a child spawned straight from the benchmark
 process (hundreds of MiB once torch is imported) would report at least that much.  This
-launcher is a bare interpreter of a few MiB, so the RSS it reports for ARGV is ARGV's own
-(never below the launcher's few MiB, far below any numpy program's peak).
+bare interpreter is a few MiB, so the RSS it reports for ARGV is ARGV's own.
 
-It writes ``{"returncode", "wall_s", "maxrss_kib", "cpu_s"}`` as JSON to REPORT.  Wall time
-runs from spawn to reaping, so the launcher's own start-up is not counted.  Only the
-standard library's built-in modules are used, to keep it small.
+It writes ``{"returncode", "wall_s", "maxrss", "cpu_s"}`` as JSON to REPORT (``maxrss``
+as the OS gives it: KiB on Linux, bytes on macOS).  Wall time runs from spawn to reaping.
 """
 
 import json
@@ -25,11 +23,10 @@ def main() -> int:
     t0 = time.perf_counter()
     pid = os.posix_spawnp(argv[0], argv, os.environ)
     _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - t0
     result = {
         "returncode": os.waitstatus_to_exitcode(status),
-        "wall_s": wall,
-        "maxrss_kib": usage.ru_maxrss,
+        "wall_s": time.perf_counter() - t0,
+        "maxrss": usage.ru_maxrss,
         "cpu_s": usage.ru_utime + usage.ru_stime,
     }
     with open(report, "w") as f:

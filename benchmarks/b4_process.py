@@ -39,23 +39,6 @@ from .common import (
 EXAMPLE = ROOT / "examples" / "simplenet.py"
 TWIN = Path(__file__).resolve().parent / "simplenet_torch.py"
 EPOCH_LINE = re.compile(r"^Epoch \[(\d+)/10\], Loss: (-?\d+\.\d{4})$", re.MULTILINE)
-_IMPORTS = {
-    "import torch\n": "import tinygrad_rms as torch\n",
-    "import torch.nn as nn\n": "import tinygrad_rms.nn as nn\n",
-    "import torch.optim as optim\n": "import tinygrad_rms.optim as optim\n",
-}
-
-
-def fallback_program(directory: Path) -> Path:
-    """The twin with its imports switched to tinygrad_rms, written into ``directory``."""
-    text = TWIN.read_text()
-    for old, new in _IMPORTS.items():
-        if old not in text:
-            raise RuntimeError(f"{TWIN.name} no longer contains the line {old.strip()!r}")
-        text = text.replace(old, new, 1)
-    path = directory / "simplenet_ours.py"
-    path.write_text(text)
-    return path
 
 
 def _losses(run: ChildRun, label: str) -> list[float]:
@@ -71,32 +54,24 @@ def _snapshot(directory: Path) -> dict[str, int]:
     return {str(p): p.stat().st_mtime_ns for p in directory.rglob("*") if p.is_file()}
 
 
-@register("B4", "whole process (the document's program, start to exit)")
+TITLE = "whole process (the document's program, start to exit)"
+
+
+@register("B4", TITLE)
 def run(ctx: Context) -> Result:
     repeats = ctx.n_repeats(quick=2, full=7)
     py = sys.executable
-    base_env = dict(os.environ)
-    base_env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(ROOT), base_env.get("PYTHONPATH")) if p
-    )
+    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    base_env = {**os.environ, "PYTHONPATH": path}
 
     with tempfile.TemporaryDirectory(prefix="bench-b4-") as tmp_name:
-        tmp = Path(tmp_name)
-        if EXAMPLE.exists():
-            ours_script, ours_source = EXAMPLE, "examples/simplenet.py"
-        else:
-            ours_script = fallback_program(tmp)
-            ours_source = (
-                "temporary copy of benchmarks/simplenet_torch.py with tinygrad_rms imports"
-            )
-        warm_dir = tmp / "numba-warm"
+        warm_dir, cold_root = Path(tmp_name, "numba-warm"), Path(tmp_name, "numba-cold")
         warm_dir.mkdir()
-        cold_root = tmp / "numba-cold"
         cold_root.mkdir()
 
         commands: dict[str, tuple[list[str], dict[str, str] | None]] = {
-            "ours-warm": ([py, str(ours_script)], {**base_env, "NUMBA_CACHE_DIR": str(warm_dir)}),
-            "ours-cold": ([py, str(ours_script)], None),  # env made per run
+            "ours-warm": ([py, str(EXAMPLE)], {**base_env, "NUMBA_CACHE_DIR": str(warm_dir)}),
+            "ours-cold": ([py, str(EXAMPLE)], None),  # env made per run
         }
         if ctx.torch is not None:
             commands["torch"] = ([py, str(TWIN)], base_env)
@@ -130,25 +105,13 @@ def run(ctx: Context) -> Result:
         warm_unchanged = _snapshot(warm_dir) == warm_files
         cold_compiled = sum(1 for n in cold_checks if n > 0)
 
-    def stats_of(key: str, name: str) -> dict[str, float] | None:
-        values = [getattr(r, key) for r in runs[name]]
-        return None if any(v is None for v in values) else summarize(values)
-
+    keys = ("wall_s", "maxrss_bytes", "cpu_s")
     summary = {
-        name: {
-            "wall_s": stats_of("wall_s", name),
-            "maxrss_bytes": stats_of("maxrss_bytes", name),
-            "cpu_s": stats_of("cpu_s", name),
-            "wall_samples": [r.wall_s for r in rs],
-            "maxrss_samples": [r.maxrss_bytes for r in rs],
-        }
+        name: {k: summarize([getattr(r, k) for r in rs]) for k in keys}
+        | {"wall_samples": [r.wall_s for r in rs], "maxrss_samples": [r.maxrss_bytes for r in rs]}
         for name, rs in runs.items()
     }
-
-    def med(name: str, key: str) -> float | None:
-        s = summary.get(name, {}).get(key)
-        return None if s is None else s["median"]
-
+    med = {name: {k: s[k]["median"] for k in keys} for name, s in summary.items()}
     labels = {
         "ours-warm": "ours, warm Numba cache",
         "ours-cold": "ours, cold Numba cache",
@@ -157,33 +120,18 @@ def run(ctx: Context) -> Result:
     }
     headers = ["process", "wall (median)", "IQR", "min", "peak RSS (median)", "CPU user+sys"]
     has_torch = "torch" in runs
-    if has_torch:
-        headers += ["wall × torch", "RSS × torch"]
+    headers += ["wall × torch", "RSS × torch"] if has_torch else []
     rows = []
-    for name in runs:
-        wall, rss, cpu = (
-            summary[name]["wall_s"],
-            summary[name]["maxrss_bytes"],
-            summary[name]["cpu_s"],
-        )
-        assert wall is not None
-        row = [
-            labels[name],
-            fmt_time(wall["median"]),
-            fmt_time(wall["iqr"]),
-            fmt_time(wall["min"]),
-            fmt_mib(rss["median"] if rss else None),
-            fmt_time(cpu["median"] if cpu else None),
-        ]
+    for name, s in summary.items():
+        row = [labels[name], *(fmt_time(s["wall_s"][k]) for k in ("median", "iqr", "min"))]
+        row += [fmt_mib(med[name]["maxrss_bytes"]), fmt_time(med[name]["cpu_s"])]
         if has_torch:
-            torch_rss = med("torch", "maxrss_bytes")
-            row.append(fmt_ratio(wall["median"] / med("torch", "wall_s")))  # type: ignore[operator]
-            row.append(fmt_ratio(rss["median"] / torch_rss if rss and torch_rss else None))
+            row += [fmt_ratio(med[name][k] / med["torch"][k]) for k in ("wall_s", "maxrss_bytes")]
         rows.append(row)
 
-    compile_delta = med("ours-cold", "wall_s") - med("ours-warm", "wall_s")  # type: ignore[operator]
+    compile_delta = med["ours-cold"]["wall_s"] - med["ours-warm"]["wall_s"]
     notes = [
-        f"Ours ran `{ours_source}`.",
+        *ctx.no_torch_note(),
         f"Cold cache: {cold_compiled} of {len(cold_checks)} cold runs wrote a new Numba index "
         "into their empty NUMBA_CACHE_DIR, i.e. compiled the kernel. Warm cache: "
         + (
@@ -195,8 +143,6 @@ def run(ctx: Context) -> Result:
         ),
         f"Cold minus warm wall time (≈ the kernel's compilation in a fresh process): "
         f"{fmt_time(compile_delta)}.",
-        "Peak RSS is each child's own `ru_maxrss` from `os.wait4`; CPU is its user+system time. "
-        "PyTorch has no JIT cache to be cold, so it has one row.",
         (
             "PYTHONDONTWRITEBYTECODE is set here, so every run compiles the Python modules "
             "that have no `.pyc` yet (tinygrad_rms's own, unless installed otherwise) from source."
@@ -206,23 +152,20 @@ def run(ctx: Context) -> Result:
         "Children inherit the environment (OPENBLAS_* included) and use their libraries' "
         f"default thread counts (here {ctx.threads} for numpy's BLAS and for torch).",
     ]
-    if not has_torch:
-        notes.insert(0, f"PyTorch was not measured: {ctx.torch_status}.")
     first_runs = {name: r.wall_s for name, r in priming.items()}
-    notes.append(
-        "First (untimed, priming) run of each: "
-        + ", ".join(f"{labels[k]} {fmt_time(v)}" for k, v in first_runs.items())
-        + "."
-    )
+    firsts = ", ".join(f"{labels[k]} {fmt_time(v)}" for k, v in first_runs.items())
+    notes.append(f"First (untimed, priming) run of each: {firsts}.")
 
     what = (
-        "The document's complete program (10 epochs, printing 10 losses) as a fresh Python "
-        f"process, from spawn to exit: {repeats} runs per row, round-robin with rotating order, "
-        "after one untimed priming run of each."
+        "The document's complete program (10 epochs, printing 10 losses; ours is "
+        "`examples/simplenet.py`) as a fresh Python process, from spawn to exit: "
+        f"{repeats} runs per row, round-robin with rotating order, after one untimed priming "
+        "run of each. Peak RSS is each child's own `ru_maxrss` from `os.wait4`; CPU is its "
+        "user+system time. PyTorch has no JIT cache to be cold, so it has one row."
     )
     data: dict[str, Any] = {
         "repeats": repeats,
-        "ours_script": ours_source,
+        "ours_script": "examples/simplenet.py",
         "python": py,
         "results": summary,
         "first_run_wall_s": first_runs,
@@ -234,17 +177,6 @@ def run(ctx: Context) -> Result:
         "torch_losses": torch_losses,
     }
     if has_torch:
-        data["ratios"] = {
-            "ours-warm/torch wall": med("ours-warm", "wall_s") / med("torch", "wall_s"),  # type: ignore[operator]
-            "ours-cold/torch wall": med("ours-cold", "wall_s") / med("torch", "wall_s"),  # type: ignore[operator]
-            "ours-warm/torch rss": med("ours-warm", "maxrss_bytes") / med("torch", "maxrss_bytes"),  # type: ignore[operator]
-        }
-    return Result(
-        "B4",
-        "whole process (the document's program, start to exit)",
-        what,
-        headers,
-        rows,
-        notes,
-        data,
-    )
+        pairs = [(n, k) for n in ("ours-warm", "ours-cold") for k in ("wall_s", "maxrss_bytes")]
+        data["ratios"] = {f"{n}/torch {k}": med[n][k] / med["torch"][k] for n, k in pairs}
+    return Result("B4", TITLE, what, headers, rows, notes, data)

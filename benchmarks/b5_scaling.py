@@ -65,11 +65,13 @@ def draw(points: Sequence[dict[str, Any]], path: Path, threads: int) -> str | No
     return None
 
 
-@register("B5", "scaling: optimizer step time against parameter count")
+TITLE = "scaling: optimizer step time against parameter count"
+
+
+@register("B5", TITLE)
 def run(ctx: Context) -> Result:
     repeats = ctx.n_repeats(quick=3, full=15)
-    target_s = ctx.pick(0.002, 0.02)
-    warm_s = ctx.pick(0.003, 0.05)
+    target_s, warm_s = ctx.pick(0.002, 0.02), ctx.pick(0.003, 0.05)
     points = []
     for total in sizes(ctx.quick):
         ctx.log(f"B5: {total} elements")
@@ -80,26 +82,20 @@ def run(ctx: Context) -> Result:
     headers = ["elements", *(LABELS[n] for n in present)]
     headers += ["ours GB/s", "probe GB/s", "ours % of probe"]
     torch_names = [n for n in present if n.startswith("torch")]
-    if torch_names:
-        headers.append("faster PyTorch ÷ ours")
+    headers += ["faster PyTorch ÷ ours"] if torch_names else []
     rows = []
     for p in points:
         res = p["contenders"]
-        row = [fmt_count(p["elements"])] + [fmt_time(res[n]["median"]) for n in present]
-        row += [
-            f"{res['ours']['gbps']:.1f}",
-            f"{res['probe']['gbps']:.1f}",
-            fmt_pct(res["probe"]["median"] / res["ours"]["median"]),
-        ]
+        row = [fmt_count(p["elements"]), *(fmt_time(res[n]["median"]) for n in present)]
+        row += [f"{res['ours']['gbps']:.1f}", f"{res['probe']['gbps']:.1f}"]
+        row.append(fmt_pct(res["probe"]["median"] / res["ours"]["median"]))
         if torch_names:
             best = min(res[n]["median"] for n in torch_names)
             p["torch_best_over_ours"] = best / res["ours"]["median"]
             row.append(fmt_ratio(p["torch_best_over_ours"]))
         rows.append(row)
 
-    picture_note = None
-    if not ctx.quick:
-        picture_note = draw(points, PICTURE, ctx.threads)
+    picture_note = None if ctx.quick else draw(points, PICTURE, ctx.threads)
     drawn_now = not ctx.quick and picture_note is None
     what = (
         "`RMSprop(lr=0.01, alpha=0.9).step()` alone on one float32 tensor of growing size "
@@ -109,22 +105,15 @@ def run(ctx: Context) -> Result:
         "per contender, round-robin with rotating order, after a warm-up."
     )
     if PICTURE.exists():
-        caption = (
-            "drawn from the measurements in this table"
-            if drawn_now
-            else "drawn by an earlier full run, not from this table"
-        )
+        caption = "drawn by an earlier full run, not from this table"
+        caption = "drawn from the measurements in this table" if drawn_now else caption
         what += (
             f"\n\n![B5: step time and bandwidth against parameter count]({PICTURE_LINK})\n\n"
             f"*Picture {caption}; redraw it with `{REDRAW}` (full mode, matplotlib needed).*"
         )
-    notes = []
-    if ctx.torch is None:
-        notes.append(f"PyTorch was not measured: {ctx.torch_status}.")
+    notes = ctx.no_torch_note()
     if ctx.quick:
-        notes.append(
-            f"Quick mode: sizes up to {fmt_count(points[-1]['elements'])}, no picture drawn."
-        )
+        notes.append(f"Quick mode: sizes up to {fmt_count(points[-1]['elements'])}, no picture.")
     elif picture_note is not None:
         notes.append(f"No picture drawn: {picture_note}.")
     notes.append(
@@ -140,12 +129,4 @@ def run(ctx: Context) -> Result:
         "points": points,
         "picture": str(PICTURE.relative_to(ROOT)) if drawn_now else None,
     }
-    return Result(
-        "B5",
-        "scaling: optimizer step time against parameter count",
-        what,
-        headers,
-        rows,
-        notes,
-        data,
-    )
+    return Result("B5", TITLE, what, headers, rows, notes, data)

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Context, Result, model_step_run, register
+from .common import Context, Result, library_step, model_step_run, register
 
 VOCAB, EMBED, HIDDEN, BATCH, STEPS, LR = 65, 64, 128, 32, 64, 2e-3
 TARGET = 1.0
@@ -62,20 +62,7 @@ def make_library_step(lib: Any, kind: str) -> Callable[[], float]:
 
     model = CharModel()
     model.load_state_dict({k: lib.tensor(v) for k, v in weights(kind).items()})
-    opt = lib.optim.RMSprop(model.parameters(), lr=LR)
-    criterion = nn.CrossEntropyLoss()
-    x_np, y_np = data()
-    x, y = lib.tensor(x_np), lib.tensor(y_np)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = criterion(model(x).reshape(BATCH * STEPS, VOCAB), y)
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        return float(loss.item())
-
-    return step
+    return library_step(lib, model, LR, data(), clip=1.0)
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Context, Result, model_step_run, register
+from .common import Context, Result, library_step, model_step_run, register
 
 BATCH, LR = 64, 1e-3
 TARGET = 1.0
@@ -30,10 +30,10 @@ def weights() -> dict[str, np.ndarray]:
     return {
         "0.weight": u(9, 8, 1, 3, 3),
         "0.bias": u(9, 8),
-        "3.weight": u(72, 16, 8, 3, 3),
-        "3.bias": u(72, 16),
-        "7.weight": u(784, 10, 784),
-        "7.bias": u(784, 10),
+        "4.weight": u(72, 16, 8, 3, 3),
+        "4.bias": u(72, 16),
+        "9.weight": u(784, 10, 784),
+        "9.bias": u(784, 10),
     }
 
 
@@ -44,39 +44,12 @@ def data() -> tuple[np.ndarray, np.ndarray]:
 
 def make_library_step(lib: Any, batch_norm: bool) -> Callable[[], float]:
     n = lib.nn
-    norm = (lambda c: n.BatchNorm2d(c)) if batch_norm else (lambda c: n.Identity())
-    model = n.Sequential(
-        n.Conv2d(1, 8, 3, padding=1),
-        norm(8),
-        n.ReLU(),
-        n.MaxPool2d(2),
-        n.Conv2d(8, 16, 3, padding=1),
-        norm(16),
-        n.ReLU(),
-        n.MaxPool2d(2),
-        n.Flatten(),
-        n.Linear(784, 10),
-    )
-    w = weights()
-    names = {"0": "0", "3": "4", "7": "9"}  # module indices with the norm layers in between
-    state = model.state_dict()
-    for key, value in w.items():
-        index, kind = key.split(".")
-        state[f"{names[index]}.{kind}"] = lib.tensor(value)
-    model.load_state_dict(state)
-    opt = lib.optim.RMSprop(model.parameters(), lr=LR)
-    criterion = n.CrossEntropyLoss()
-    x_np, y_np = data()
-    x, y = lib.tensor(x_np), lib.tensor(y_np)
-
-    def step() -> float:
-        opt.zero_grad()
-        loss = criterion(model(x), y)
-        loss.backward()
-        opt.step()
-        return float(loss.item())
-
-    return step
+    norm = n.BatchNorm2d if batch_norm else (lambda c: n.Identity())
+    conv = [n.Conv2d(1, 8, 3, padding=1), norm(8), n.ReLU(), n.MaxPool2d(2)]
+    conv += [n.Conv2d(8, 16, 3, padding=1), norm(16), n.ReLU(), n.MaxPool2d(2)]
+    model = n.Sequential(*conv, n.Flatten(), n.Linear(784, 10))
+    model.load_state_dict(model.state_dict() | {k: lib.tensor(v) for k, v in weights().items()})
+    return library_step(lib, model, LR, data())
 
 
 def _cols(x: np.ndarray) -> np.ndarray:
@@ -127,17 +100,17 @@ def make_numpy_step() -> Callable[[], float]:
 
     def step() -> float:
         c1, z1, r1, p1 = conv_relu_pool(x, "0")
-        c2, z2, r2, p2 = conv_relu_pool(p1, "3")
+        c2, z2, r2, p2 = conv_relu_pool(p1, "4")
         feats = p2.reshape(BATCH, -1)
-        logits = feats @ w["7.weight"].T + w["7.bias"]
+        logits = feats @ w["9.weight"].T + w["9.bias"]
         e = np.exp(logits - logits.max(axis=1, keepdims=True))
         prob = e / e.sum(axis=1, keepdims=True)
         loss = float(-np.log(prob[np.arange(BATCH), y]).mean())
         prob[np.arange(BATCH), y] -= 1
         dl = prob / BATCH
-        grads = {"7.weight": dl.T @ feats, "7.bias": dl.sum(axis=0)}
-        dp2 = (dl @ w["7.weight"]).reshape(p2.shape)
-        g2, dp1 = conv_back(unpool_relu(dp2, r2, z2), c2, "3", p1.shape)
+        grads = {"9.weight": dl.T @ feats, "9.bias": dl.sum(axis=0)}
+        dp2 = (dl @ w["9.weight"]).reshape(p2.shape)
+        g2, dp1 = conv_back(unpool_relu(dp2, r2, z2), c2, "4", p1.shape)
         g1, _ = conv_back(unpool_relu(dp1, r1, z1), c1, "0", x.shape)
         grads.update(g2)
         grads.update(g1)

@@ -1,16 +1,14 @@
-"""What every benchmark shares: registry, run context, timing, statistics, child processes,
-machine facts and markdown.
+"""The measurement core every benchmark shares: registry, run context, round-robin timing,
+summaries, child processes with peak RSS, machine facts and markdown.
 
 A benchmark is a function ``fn(ctx: Context) -> Result`` in a module ``bN_name.py`` of this
-package, decorated with ``@register("BN", "title")``.  It times its contenders with
-``interleaved`` (in-process callables) or ``round_robin`` + ``run_child`` (processes), so
-every contender sees the same machine state: repeats go round-robin, the order rotating
-from one repeat to the next, and the summary is the median with its IQR and minimum.
+package, decorated with ``@register("BN", "title")``.  Contenders are timed round-robin,
+the order rotating from one repeat to the next, so every contender sees the same machine
+state; a summary is the median with its IQR and minimum.
 """
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import importlib
 import importlib.metadata
@@ -22,7 +20,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -69,6 +66,9 @@ class Context:
         """Number of round-robin repeats: ``--repeats`` if given, else by mode."""
         return self.repeats if self.repeats is not None else self.pick(quick, full)
 
+    def no_torch_note(self) -> list[str]:
+        return [] if self.torch is not None else [f"PyTorch was not measured: {self.torch_status}."]
+
 
 @dataclass(frozen=True)
 class Benchmark:
@@ -80,16 +80,11 @@ class Benchmark:
 REGISTRY: dict[str, Benchmark] = {}
 
 
-def register(
-    bench_id: str, title: str
-) -> Callable[[Callable[[Context], Result]], Callable[[Context], Result]]:
+def register(bench_id: str, title: str) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
     """Decorator adding ``fn`` to the registry under ``bench_id`` ("B1", "B2", ...)."""
-    if not re.fullmatch(r"B\d+", bench_id):
-        raise ValueError(f"benchmark ids look like 'B7', got {bench_id!r}")
+    assert re.fullmatch(r"B\d+", bench_id) and bench_id not in REGISTRY, bench_id
 
     def deco(fn: Callable[[Context], Result]) -> Callable[[Context], Result]:
-        if bench_id in REGISTRY and REGISTRY[bench_id].fn is not fn:
-            raise ValueError(f"benchmark id {bench_id} registered twice")
         REGISTRY[bench_id] = Benchmark(bench_id, title, fn)
         return fn
 
@@ -98,8 +93,7 @@ def register(
 
 def discover() -> list[Benchmark]:
     """Import every ``bN_*.py`` module of this package; the registry, ordered by number."""
-    here = Path(__file__).resolve().parent
-    for path in sorted(here.glob("b[0-9]*_*.py")):
+    for path in sorted(Path(__file__).resolve().parent.glob("b[0-9]*_*.py")):
         importlib.import_module(f"{__package__}.{path.stem}")
     return sorted(REGISTRY.values(), key=lambda b: int(b.id[1:]))
 
@@ -122,58 +116,85 @@ def round_robin(
     return out
 
 
-def interleaved(
-    contenders: Mapping[str, Callable[[], Any]],
+def time_steps(
+    ctx: Context,
+    steps: Mapping[str, Callable[[], Any]],
     *,
     repeats: int,
     inner: int = 1,
+    warmup: float = 1,
     before: Mapping[str, Callable[[], Any]] | None = None,
-) -> dict[str, list[float]]:
-    """Seconds per call of each contender: each sample times ``inner`` back-to-back calls.
+    fill_s: float | None = None,
+) -> tuple[dict[str, float], dict[str, Any], dict[str, list[float]], dict[str, dict]]:
+    """The protocol of every in-process benchmark: each contender's first call timed alone
+    (it may compile or load a kernel, or create state), a warm-up, then ``repeats``
+    round-robin samples, each timing ``inner`` back-to-back calls.  The warm-up is
+    ``warmup`` calls; or, with ``fill_s``, at least 5 calls and ``warmup`` seconds, and then
+    each contender's ``inner`` is as many calls as fill ``fill_s`` (at least one).
+    ``before[name]`` runs untimed before each of that contender's calls in a row (e.g. to
+    set torch's threads).  Garbage collection stays on, as in a training loop, but each
+    sample starts from a collected heap.
 
-    ``before[name]``, if given, runs untimed before each of that contender's samples (e.g.
-    to set a thread count).  Garbage collection stays on (as in a real training loop) but
-    starts each sample from a collected heap.
+    Returns (first-call seconds, first-call values, samples, summaries with ``inner``).
     """
-    perf = time.perf_counter
-    before = before or {}
+    before, perf = before or {}, time.perf_counter
+    first_s, first_value, inners = {}, {}, {}
 
-    def run(name: str) -> float:
-        fn = contenders[name]
-        if name in before:
-            before[name]()
+    def sample(name: str) -> float:
+        fn, n = steps[name], inners[name]
+        before.get(name, _nothing)()
         gc.collect()
         t0 = perf()
-        for _ in range(inner):
+        for _ in range(n):
             fn()
-        return (perf() - t0) / inner
+        return (perf() - t0) / n
 
-    return round_robin(list(contenders), repeats, run)
+    try:
+        for name, fn in steps.items():
+            before.get(name, _nothing)()
+            t0 = perf()
+            first_value[name] = fn()
+            first_s[name] = perf() - t0
+            calls, t0 = 0, perf()
+            while calls < (5 if fill_s else warmup) or (fill_s and perf() - t0 < warmup):
+                fn()
+                calls += 1
+            per_call = (perf() - t0) / max(calls, 1)
+            inners[name] = max(1, min(100_000, round(fill_s / per_call))) if fill_s else inner
+        samples = round_robin(list(steps), repeats, sample)
+    finally:
+        if ctx.torch is not None:
+            ctx.torch.set_num_threads(ctx.threads)
+    stats = {k: summarize(v) | {"inner": inners[k]} for k, v in samples.items()}
+    return first_s, first_value, samples, stats
 
 
-def first_call(fn: Callable[[], _T]) -> tuple[float, _T]:
-    """Seconds taken by one call of ``fn``, and its value."""
-    t0 = time.perf_counter()
-    value = fn()
-    return time.perf_counter() - t0, value
+def _nothing() -> None:
+    pass
 
 
 def summarize(samples: Sequence[float]) -> dict[str, float]:
     """n, median, quartiles, IQR, min, max and mean of ``samples``."""
     a = np.asarray(samples, dtype=np.float64)
-    q1, med, q3 = np.percentile(a, [25, 50, 75])
-    return {
-        "n": len(a),
-        "median": float(med),
-        "q1": float(q1),
-        "q3": float(q3),
-        "iqr": float(q3 - q1),
-        "min": float(a.min()),
-        "max": float(a.max()),
-        "mean": float(a.mean()),
-    }
+    q1, med, q3 = (float(q) for q in np.percentile(a, [25, 50, 75]))
+    out = {"n": len(a), "median": med, "q1": q1, "q3": q3, "iqr": q3 - q1}
+    return out | {k: float(getattr(a, k)()) for k in ("min", "max", "mean")}
 
 
+def compile_seconds(dispatcher: Any, signatures: Sequence[Any] | None = None) -> float:
+    """Seconds to compile ``signatures`` (default: all it holds) on a fresh, uncached copy
+    of a Numba dispatcher with the same options."""
+    import numba
+
+    options = {k: v for k, v in dispatcher.targetoptions.items() if k != "cache"}
+    fresh = numba.jit(**options)(dispatcher.py_func)
+    t0 = time.perf_counter()
+    for sig in dispatcher.signatures if signatures is None else signatures:
+        fresh.compile(sig)
+    return time.perf_counter() - t0
+
+
+# ---------------------------------------------------------------------- tables
 def fmt_time(seconds: float | None) -> str:
     """Seconds with a readable unit: '83.2 µs', '1.23 ms', '2.41 s'."""
     if seconds is None or not np.isfinite(seconds):
@@ -188,88 +209,123 @@ def fmt_ratio(x: float | None) -> str:
     return "–" if x is None or not np.isfinite(x) else f"{x:.2f}×"
 
 
-def step_rows(
-    names: list[str],
-    labels: dict[str, str],
-    stats: dict[str, dict[str, float]],
-    first: dict[str, float],
-    med: dict[str, float],
-) -> list[list[str]]:
-    """Training-step table rows (B1, B3): median, IQR, min, first step, × numpy, × torch."""
-    rows = []
-    for name in names:
-        s = stats[name]
-        row = [
-            labels[name],
-            fmt_time(s["median"]),
-            fmt_time(s["iqr"]),
-            fmt_time(s["min"]),
-            fmt_time(first[name]),
-            fmt_ratio(s["median"] / med["numpy"]),
-        ]
-        if "torch" in med:
-            row.append(fmt_ratio(s["median"] / med["torch"]))
-        rows.append(row)
-    return rows
-
-
-def step_record(
-    ctx: Context,
-    spec_json: dict[str, Any],
-    timing: dict[str, int],
-    stats: dict[str, dict[str, float]],
-    samples: dict[str, list[float]],
-    first: dict[str, float],
-) -> dict[str, Any]:
-    """The JSON fields every training-step benchmark (B1, B3) records first: the spec,
-    how it was timed (``timing``: repeats, inner, warmup), threads, torch, and per
-    contender its summary, samples and first-step time."""
-    return {
-        "spec": spec_json,
-        **timing,
-        "threads": ctx.threads,
-        "torch": ctx.torch_status,
-        "contenders": {
-            name: {**stats[name], "samples": samples[name], "first_call": first[name]}
-            for name in samples
-        },
-    }
-
-
 def fmt_mib(nbytes: float | None) -> str:
     return "–" if nbytes is None else f"{nbytes / 2**20:.1f} MiB"
 
 
-class LoadMeter:
-    """How busy *other* processes kept the machine while a benchmark ran.
+def step_rows(
+    names: Sequence[str],
+    labels: Mapping[str, str],
+    stats: Mapping[str, dict[str, float]],
+    floor: str,
+    twin: Callable[[str], str | None],
+    first: Mapping[str, float] | None = None,
+) -> list[list[str]]:
+    """Training-step rows: median, IQR, min, [first step], × ``floor``, × ``twin(name)``
+    (no column where the twin is None, '–' where it was not measured)."""
+    rows = []
+    for name in names:
+        s = stats[name]
+        row = [labels.get(name, name), *(fmt_time(s[k]) for k in ("median", "iqr", "min"))]
+        if first is not None:
+            row.append(fmt_time(first[name]))
+        row.append(fmt_ratio(s["median"] / stats[floor]["median"]))
+        if (t := twin(name)) is not None:
+            row.append(fmt_ratio(s["median"] / stats[t]["median"]) if t in stats else "–")
+        rows.append(row)
+    return rows
 
-    Machine-wide busy CPU time comes from ``/proc/stat``; this process's own, and its
-    reaped children's, from ``os.times()``; the difference over the wall time is the
-    number of cores that others used on average (None where ``/proc/stat`` is missing).
-    On a shared machine that number says how far to trust a table.
+
+def target_note(ctx: Context, target: float, ratios: Mapping[str, float]) -> str:
+    """'Target (issue): ours ≤ T× PyTorch. <label> r×: met; ...' (or why not measured)."""
+    verdicts = "; ".join(
+        f"{k} {r:.2f}×: " + ("met" if r <= target else "**not met**") for k, r in ratios.items()
+    )
+    missing = f"Not measured (no PyTorch: {ctx.torch_status})."
+    return f"Target (issue): ours ≤ {target}× PyTorch. " + (verdicts or missing)
+
+
+def model_step_run(
+    ctx: Context,
+    contenders: dict[str, Callable[[], float]],
+    floor: str,
+    twin: Callable[[str], str],
+    ratios_of: dict[str, tuple[str, str]],
+    target: float,
+) -> tuple[dict[str, Any], list[list[str]], list[str]]:
+    """The shared part of B6 and B7: each step returns its loss; time them (``time_steps``,
+    one warm-up step), tabulate median, IQR, min, × ``floor``, × the torch twin, and note the
+    target (``ratios_of``: label -> (ours, theirs)) and the first-step losses.
+    Returns (data, rows, notes)."""
+    repeats = ctx.n_repeats(quick=3, full=15)
+    _, first, samples, stats = time_steps(ctx, contenders, repeats=repeats)
+    med = {name: v["median"] for name, v in stats.items()}
+    ratios = {k: med[a] / med[b] for k, (a, b) in ratios_of.items() if a in med and b in med}
+    losses = ", ".join(f"{k} {v:.6f}" for k, v in first.items())
+    notes = [
+        target_note(ctx, target, ratios),
+        f"First-step losses from identical weights and data: {losses}.",
+    ]
+    data = {"stats": stats, "samples": samples, "ratios": ratios, "first_losses": first}
+    data["repeats"] = repeats
+    data["target"] = {"ours/torch at most": target, "measured": ratios, "threads": ctx.threads}
+    return data, step_rows(list(contenders), {}, stats, floor, twin), notes
+
+
+def library_step(lib: ModuleType, model: Any, lr: float, data: Any, clip: float = 0.0) -> Any:
+    """A classification training step on ``lib`` (tinygrad_rms or torch): zero_grad,
+    cross-entropy of ``model(x)`` (flattened to rows), backward, optionally
+    ``clip_grad_norm_(clip)``, RMSprop(lr) step; it returns the loss as a float."""
+    opt = lib.optim.RMSprop(model.parameters(), lr=lr)
+    criterion, (x, y) = lib.nn.CrossEntropyLoss(), (lib.tensor(a) for a in data)
+
+    def step() -> float:
+        opt.zero_grad()
+        out = model(x)
+        loss = criterion(out.reshape(-1, out.shape[-1]), y)
+        loss.backward()
+        if clip:
+            lib.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        return float(loss.item())
+
+    return step
+
+
+def max_rel_diff(losses: Mapping[str, Sequence[float]], ref: str) -> dict[str, float]:
+    """Each loss curve's largest relative difference from ``losses[ref]``."""
+    r = np.asarray(losses[ref])
+    return {k: float(np.max(np.abs(np.asarray(v) - r) / np.abs(r))) for k, v in losses.items()}
+
+
+def _cpu_sample() -> tuple[float, float, float] | None:
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
+    t = os.times()
+    return busy, t.user + t.system + t.children_user + t.children_system, time.perf_counter()
+
+
+def load_meter() -> Callable[[], float | None]:
+    """Start measuring how busy *other* processes keep the machine; call the result at the end.
+
+    Machine-wide busy CPU time from ``/proc/stat`` minus this process's own and its reaped
+    children's (``os.times()``), over the wall time: the cores others used on average
+    (None where ``/proc/stat`` is missing).  It says how far to trust a table.
     """
+    start = _cpu_sample()
 
-    def __init__(self) -> None:
-        self._start = self._sample()
-
-    @staticmethod
-    def _sample() -> tuple[float, float, float] | None:
-        try:
-            with open("/proc/stat") as f:
-                ticks = [int(x) for x in f.readline().split()[1:9]]
-        except (OSError, ValueError):
+    def other_cores() -> float | None:
+        end = _cpu_sample()
+        if start is None or end is None or end[2] <= start[2]:
             return None
-        busy = (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # minus idle, iowait
-        t = os.times()
-        own = t.user + t.system + t.children_user + t.children_system
-        return busy, own, time.perf_counter()
-
-    def other_cores(self) -> float | None:
-        end = self._sample()
-        if self._start is None or end is None or end[2] <= self._start[2]:
-            return None
-        busy, own, wall = (e - s for e, s in zip(end, self._start, strict=True))
+        busy, own, wall = (e - s for e, s in zip(end, start, strict=True))
         return max(busy - own, 0.0) / wall
+
+    return other_cores
 
 
 # ---------------------------------------------------------------------- child processes
@@ -296,147 +352,59 @@ def run_child(
     cwd: Path | str | None = None,
     timeout: float = 600.0,
 ) -> ChildRun:
-    """Run ``argv`` to completion; wall time from spawn to reaping, rusage from ``wait4``.
+    """Run ``argv`` to completion: wall time from spawn to reaping, peak RSS and CPU time.
 
-    On Linux the child is started by the small launcher ``_spawn.py``, which reaps it with
-    ``os.wait4`` (the usage of exactly that child) and reports back: a child spawned from
-    this large process would inherit our RSS high-water mark at ``exec`` (see the
-    launcher's docstring).  Elsewhere the child is reaped here with ``os.wait4``.  Output
+    The child is started by the small launcher ``_spawn.py``, which reaps it with
+    ``os.wait4`` and reports its usage: a child spawned from this large process would
+    inherit our RSS high-water mark at ``exec`` (see the launcher).  POSIX only.  Output
     goes to temporary files so that no pipe can fill up.
     """
     argv = [str(a) for a in argv]
-    use_launcher = sys.platform.startswith("linux") and hasattr(os, "posix_spawnp")
     with tempfile.TemporaryDirectory(prefix="bench-child-") as tmp:
-        out_path, err_path = Path(tmp, "stdout"), Path(tmp, "stderr")
-        report = Path(tmp, "report.json")
-        cmd = (
-            [sys.executable, "-I", "-S", str(_LAUNCHER), str(report), "--", *argv]
-            if use_launcher
-            else argv
-        )
+        out_path, err_path, report = (Path(tmp, n) for n in ("stdout", "stderr", "report"))
+        cmd = [sys.executable, "-I", "-S", str(_LAUNCHER), str(report), "--", *argv]
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
-            t0 = time.perf_counter()
             proc = subprocess.Popen(
-                cmd,
-                stdout=out,
-                stderr=err,
-                env=dict(env) if env is not None else None,
-                cwd=cwd,
-                start_new_session=True,
+                cmd, stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
             )
-            killer = threading.Timer(timeout, _kill_group, (proc.pid,))
-            killer.start()
             try:
-                if hasattr(os, "wait4"):
-                    _, status, usage = os.wait4(proc.pid, 0)
-                    proc.returncode = os.waitstatus_to_exitcode(status)
-                else:  # pragma: no cover - Windows
-                    proc.wait()
-                    usage = None
-                wall = time.perf_counter() - t0
-            finally:
-                killer.cancel()
-        stdout = out_path.read_text(errors="replace")
-        stderr = err_path.read_text(errors="replace")
-        if use_launcher:
-            if proc.returncode != 0 or not report.exists():
-                raise RuntimeError(
-                    f"launcher failed ({proc.returncode}) for {argv}: {stderr[-2000:]}"
-                )
-            rep = json.loads(report.read_text())
-            return ChildRun(
-                argv,
-                rep["returncode"],
-                rep["wall_s"],
-                rep["maxrss_kib"] * 1024,
-                rep["cpu_s"],
-                stdout,
-                stderr,
-            )
-    if usage is None:  # pragma: no cover - Windows
-        return ChildRun(argv, int(proc.returncode), wall, None, None, stdout, stderr)
-    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
-    return ChildRun(
-        argv,
-        int(proc.returncode),
-        wall,
-        int(usage.ru_maxrss) * scale,
-        usage.ru_utime + usage.ru_stime,
-        stdout,
-        stderr,
-    )
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)  # the launcher and the child
+                proc.wait()
+        stdout, stderr = out_path.read_text(errors="replace"), err_path.read_text(errors="replace")
+        if proc.returncode != 0 or not report.exists():
+            raise RuntimeError(f"launcher failed ({proc.returncode}) for {argv}: {stderr[-2000:]}")
+        rep = json.loads(report.read_text())
+    rss = rep["maxrss"] * (1 if sys.platform == "darwin" else 1024)  # bytes on macOS, else KiB
+    return ChildRun(argv, rep["returncode"], rep["wall_s"], rss, rep["cpu_s"], stdout, stderr)
 
 
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+# ---------------------------------------------------------------------- threads, machine facts
+def usable_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-# ---------------------------------------------------------------------- threads and BLAS
-_OPENBLAS_NAMES = [(p, s) for p in ("scipy_openblas", "openblas") for s in ("64_", "")]
-
-
-def _loaded_libraries(substring: str) -> list[str]:
-    """Paths of shared libraries loaded in this process whose file name contains ``substring``."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "/" in line}
-    except OSError:
-        return []
-    return sorted(p for p in paths if substring in os.path.basename(p).lower())
-
-
-def openblas_runtime() -> list[dict[str, Any]]:
-    """Every OpenBLAS loaded here (numpy's, and any other): path, threads, core, build config."""
-    found = []
-    for path in _loaded_libraries("openblas"):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix, suffix in _OPENBLAS_NAMES:
-            get_threads = getattr(lib, f"{prefix}_get_num_threads{suffix}", None)
-            if get_threads is None:
-                continue
-            info: dict[str, Any] = {"library": path, "threads": int(get_threads())}
-            for key in ("corename", "config"):
-                fn = getattr(lib, f"{prefix}_get_{key}{suffix}", None)
-                if fn is not None:
-                    fn.restype = ctypes.c_char_p
-                    info[key] = fn().decode(errors="replace").strip()
-            info["_set"] = getattr(lib, f"{prefix}_set_num_threads{suffix}", None)
-            found.append(info)
-            break
-    return found
-
-
-def blas_threads() -> tuple[int, str]:
-    """Threads numpy's BLAS uses, and how that was found."""
-    libs = openblas_runtime()
-    if libs:
-        return libs[0]["threads"], f"OpenBLAS runtime ({os.path.basename(libs[0]['library'])})"
+def blas_pools() -> list[dict[str, Any]]:
+    """The BLAS libraries loaded in this process as threadpoolctl sees them ([] without it)."""
     try:
         import threadpoolctl
-
-        for pool in threadpoolctl.threadpool_info():
-            if pool.get("user_api") == "blas":
-                return int(pool["num_threads"]), f"threadpoolctl ({pool.get('internal_api')})"
     except ImportError:
-        pass
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    return n, "assumed: usable CPUs (BLAS not introspectable)"
+        return []
+    return [p for p in threadpoolctl.threadpool_info() if p.get("user_api") == "blas"]
 
 
-def set_blas_threads(n: int) -> bool:
-    """Set every loaded OpenBLAS to ``n`` threads; False when none could be set."""
-    done = False
-    for info in openblas_runtime():
-        if info["_set"] is not None:
-            info["_set"](int(n))
-            done = True
-    return done
+def blas_threads(limit: int | None = None) -> tuple[int, str]:
+    """Threads numpy's BLAS uses, and how that was found; with ``limit``, first limit every
+    loaded BLAS to that many (threadpoolctl)."""
+    if not (pools := blas_pools()):
+        return limit or usable_cpus(), "assumed: usable CPUs (threadpoolctl not installed)"
+    if limit is not None:
+        import threadpoolctl
+
+        threadpoolctl.threadpool_limits(limit, user_api="blas")
+        pools = blas_pools()
+    return int(pools[0]["num_threads"]), f"threadpoolctl ({pools[0]['internal_api']})"
 
 
 def load_torch(disabled: bool, threads: int) -> tuple[ModuleType | None, str]:
@@ -451,7 +419,6 @@ def load_torch(disabled: bool, threads: int) -> tuple[ModuleType | None, str]:
     return torch, f"torch {torch.__version__}, torch.set_num_threads({threads})"
 
 
-# ---------------------------------------------------------------------- machine facts
 def _cpu_model() -> str:
     try:
         with open("/proc/cpuinfo") as f:
@@ -471,40 +438,30 @@ def _version(distribution: str) -> str | None:
         return None
 
 
-def _numpy_blas_config() -> dict[str, Any]:
+def _numpy_blas_build() -> dict[str, Any]:
     try:
-        config = np.show_config(mode="dicts")
-        blas = config["Build Dependencies"]["blas"]
-        simd = config.get("SIMD Extensions", {})
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     except Exception:
         return {}
-    out = {k: blas.get(k) for k in ("name", "version", "openblas configuration") if blas.get(k)}
-    if simd:
-        out["simd_found"] = list(simd.get("found", []))
-    return out
+    return {k: blas[k] for k in ("name", "version", "openblas configuration") if blas.get(k)}
 
 
 def machine_facts(ctx: Context) -> dict[str, Any]:
     """CPU, cores, versions, BLAS and the environment variables that steer threads/kernels."""
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
     facts: dict[str, Any] = {
         "cpu_model": _cpu_model(),
         "logical_cpus": os.cpu_count(),
-        "usable_cpus": usable,
+        "usable_cpus": usable_cpus(),
         "platform": platform.platform(),
         "python": f"{platform.python_implementation()} {platform.python_version()}",
         "python_executable": sys.executable,
         "numpy": np.__version__,
-        "numba": _version("numba"),
-        "llvmlite": _version("llvmlite"),
-        "scipy": _version("scipy"),
+        **{k: _version(k) for k in ("numba", "llvmlite", "scipy", "threadpoolctl")},
         "torch": ctx.torch.__version__ if ctx.torch is not None else None,
         "torch_status": ctx.torch_status,
         "threads": ctx.threads,
-        "numpy_blas_build": _numpy_blas_config(),
-        "numpy_blas_runtime": [
-            {k: v for k, v in info.items() if not k.startswith("_")} for info in openblas_runtime()
-        ],
+        "numpy_blas_build": _numpy_blas_build(),
+        "numpy_blas_runtime": blas_pools(),
         "env": {
             k: v
             for k, v in sorted(os.environ.items())
@@ -512,23 +469,14 @@ def machine_facts(ctx: Context) -> dict[str, Any]:
         },
         "loadavg_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
-    try:
-        import threadpoolctl
-
-        facts["threadpoolctl"] = threadpoolctl.threadpool_info()
-    except ImportError:
-        facts["threadpoolctl"] = "not installed (OpenBLAS queried through ctypes instead)"
     if ctx.torch is not None:
-        torch = ctx.torch
-        config = torch.__config__.show()
-        blas = re.search(r"BLAS_INFO=(\w+)", config)
+        blas = re.search(r"BLAS_INFO=(\w+)", ctx.torch.__config__.show())
         facts["torch_blas"] = blas.group(1) if blas else None
-        facts["torch_threads"] = torch.get_num_threads()
-        facts["torch_interop_threads"] = torch.get_num_interop_threads()
+        facts["torch_threads"] = ctx.torch.get_num_threads()
     return facts
 
 
-# ---------------------------------------------------------------------- markdown
+# ---------------------------------------------------------------------- markdown, JSON
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-flavoured markdown table (numeric-looking columns right-aligned)."""
 
@@ -536,33 +484,29 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
         return str(x).replace("|", "\\|").replace("\n", " ")
 
     align = []
-    for j, _ in enumerate(headers):
+    for j in range(len(headers)):
         column = [str(r[j]) for r in rows if j < len(r)]
-        numeric = column and all(re.match(r"^[–\d.]", c) for c in column)
-        align.append("---:" if numeric else "---")
+        align.append("---:" if column and all(re.match(r"^[–\d.]", c) for c in column) else "---")
     lines = ["| " + " | ".join(cell(h) for h in headers) + " |", "| " + " | ".join(align) + " |"]
-    lines += ["| " + " | ".join(cell(x) for x in r) + " |" for r in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + ["| " + " | ".join(cell(x) for x in r) + " |" for r in rows])
 
 
 def _facts_rows(facts: Mapping[str, Any]) -> list[list[str]]:
     build = facts.get("numpy_blas_build") or {}
-    runtime = facts.get("numpy_blas_runtime") or []
-    blas_rt = (
-        "; ".join(
-            f"{os.path.basename(i['library'])}: {i['threads']} threads, "
-            f"core {i.get('corename', '?')}"
-            for i in runtime
-        )
-        or "not introspectable"
+    runtime = "; ".join(
+        f"{os.path.basename(p['filepath'])}: {p['num_threads']} threads, "
+        f"core {p.get('architecture', '?')}"
+        for p in facts.get("numpy_blas_runtime") or []
     )
-    env = facts.get("env") or {}
+    loadavg = (
+        ", ".join(f"{x:.2f}" for x in facts[key])
+        for key in ("loadavg_at_start", "loadavg_at_end")
+        if facts.get(key)
+    )
+    cores = f"{facts['logical_cpus']} logical, {facts['usable_cpus']} usable by this process"
     rows = [
         ["CPU", str(facts["cpu_model"])],
-        [
-            "cores",
-            f"{facts['logical_cpus']} logical, {facts['usable_cpus']} usable by this process",
-        ],
+        ["cores", cores],
         ["platform", str(facts["platform"])],
         ["Python", str(facts["python"])],
         ["numpy / numba / llvmlite", f"{facts['numpy']} / {facts['numba']} / {facts['llvmlite']}"],
@@ -577,23 +521,15 @@ def _facts_rows(facts: Mapping[str, Any]) -> list[list[str]]:
             f"{build.get('name', '?')} {build.get('version', '')}; "
             f"{build.get('openblas configuration', '')}".strip("; "),
         ],
-        ["numpy BLAS (runtime)", blas_rt],
+        ["numpy BLAS (runtime)", runtime or "not introspectable (threadpoolctl not installed)"],
         ["threads used by both numpy's BLAS and torch", str(facts["threads"])],
-        ["environment", ", ".join(f"{k}={v}" for k, v in env.items()) or "(none set)"],
-        [
-            "load average (1, 5, 15 min) at start / end",
-            " / ".join(
-                ", ".join(f"{x:.2f}" for x in facts.get(key) or [])
-                for key in ("loadavg_at_start", "loadavg_at_end")
-                if facts.get(key)
-            ),
-        ],
+        ["environment", ", ".join(f"{k}={v}" for k, v in (facts.get("env") or {}).items())],
+        ["load average (1, 5, 15 min) at start / end", " / ".join(loadavg)],
     ]
+    rows[-2][1] = rows[-2][1] or "(none set)"
     if facts.get("torch_blas"):
-        rows.insert(
-            [r[0] for r in rows].index("torch") + 1,
-            ["torch BLAS / threads", f"{facts['torch_blas']} / {facts['torch_threads']} intra-op"],
-        )
+        blas = f"{facts['torch_blas']} / {facts['torch_threads']} intra-op"
+        rows.insert(7, ["torch BLAS / threads", blas])
     return rows
 
 
@@ -619,8 +555,7 @@ def render_markdown(
         if res.data.get("kept_by_merge"):
             parts += [f"*Measured {res.data.get('measured_at', '?')}, kept by `--merge`.*", ""]
         parts += [res.what, "", markdown_table(res.headers, res.rows)]
-        if res.notes:
-            parts += [""] + [f"- {n}" for n in res.notes]
+        parts += [""] + [f"- {n}" for n in res.notes] if res.notes else []
     return "\n".join(parts) + "\n"
 
 
@@ -630,64 +565,10 @@ def to_jsonable(x: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in x.items() if not str(k).startswith("_")}
     if isinstance(x, list | tuple):
         return [to_jsonable(v) for v in x]
-    if isinstance(x, np.generic):
-        return x.item()
-    if isinstance(x, np.ndarray):
+    if isinstance(x, np.generic | np.ndarray):
         return x.tolist()
     if isinstance(x, Path):
         return str(x)
     if isinstance(x, float) and not np.isfinite(x):
         return None
     return x
-
-
-def model_step_run(
-    ctx: Context,
-    contenders: dict[str, Callable[[], float]],
-    floor: str,
-    twin: Callable[[str], str],
-    ratios_of: dict[str, tuple[str, str]],
-    target: float,
-) -> tuple[dict[str, Any], list[list[str]], list[str]]:
-    """The shared part of B6 and B7: each contender's first step (its loss) and a warm-up,
-    interleaved samples, then the table rows (median, IQR, min, × ``floor``, × the torch
-    contender ``twin(name)``) and the target and loss-agreement notes.  ``ratios_of``:
-    label -> (ours, theirs) for the target.  Returns (data, rows, notes)."""
-    repeats = ctx.n_repeats(quick=3, full=15)
-    first = {name: fn() for name, fn in contenders.items()}
-    for fn in contenders.values():
-        fn()
-    samples = interleaved(contenders, repeats=repeats)
-    stats = {name: summarize(v) for name, v in samples.items()}
-    med = {name: v["median"] for name, v in stats.items()}
-    ratios = {k: med[a] / med[b] for k, (a, b) in ratios_of.items() if a in med and b in med}
-    rows = [
-        [
-            name,
-            fmt_time(med[name]),
-            fmt_time(stats[name]["iqr"]),
-            fmt_time(stats[name]["min"]),
-            fmt_ratio(med[name] / med[floor]),
-            fmt_ratio(med[name] / med[twin(name)]) if twin(name) in med else "–",
-        ]
-        for name in contenders
-    ]
-    verdicts = "; ".join(
-        f"{k} {r:.2f}×: " + ("met" if r <= target else "**not met**") for k, r in ratios.items()
-    )
-    notes = [
-        f"Target (issue): ours ≤ {target}× PyTorch. "
-        + (verdicts if ratios else f"Not measured (no PyTorch: {ctx.torch_status})."),
-        "First-step losses from identical weights and data: "
-        + ", ".join(f"{k} {v:.6f}" for k, v in first.items())
-        + ".",
-    ]
-    data = {
-        "stats": stats,
-        "samples": samples,
-        "ratios": ratios,
-        "first_losses": first,
-        "repeats": repeats,
-        "target": {"ours/torch at most": target, "measured": ratios, "threads": ctx.threads},
-    }
-    return data, rows, notes

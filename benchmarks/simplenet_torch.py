@@ -1,8 +1,6 @@
 """The RMSProp document's PyTorch program, verbatim but for a fixed seed (B4's twin).
 
 B4 runs it as ``python benchmarks/simplenet_torch.py`` next to ``examples/simplenet.py``.
-When that example is missing, B4 runs this file with its three import lines switched to
-tinygrad_rms instead, so keep them exactly as they are.
 """
 
 import torch
