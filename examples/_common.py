@@ -217,4 +217,3 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: st
     print("  ".join("-" * w for w in widths))
     for row in cells:
         print(line(row))
-
