@@ -198,3 +198,41 @@ def test_simplenet_plot(monkeypatch, capsys, tmp_path: Path) -> None:
     lines = run_simplenet(monkeypatch, capsys, "--plot", "--out", str(tmp_path))
     assert sum(bool(EPOCH_LINE.match(line)) for line in lines) == 10
     assert (tmp_path / "simplenet_loss.png").exists()
+
+
+# ---------------------------------------------------------------- the command line
+ALL_EXAMPLES = sorted(p.stem for p in EXAMPLES.glob("*.py") if not p.stem.startswith("_"))
+
+
+def run_as_script(name: str, *args: str) -> None:
+    """Run examples/NAME.py as ``python examples/NAME.py ARGS`` would (in this process)."""
+    sys.argv = [str(EXAMPLES / f"{name}.py"), *args]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+
+
+@pytest.mark.parametrize("name", ALL_EXAMPLES)
+def test_help_exits_0_and_writes_nothing(name, monkeypatch, capsys, tmp_path: Path) -> None:
+    import _common  # the module the examples import (examples/ is on sys.path)
+
+    monkeypatch.setattr(sys, "argv", sys.argv)  # restored afterwards
+    monkeypatch.chdir(tmp_path)  # a file written to the current folder would show here
+    monkeypatch.setattr(_common, "DEFAULT_OUT", tmp_path / "default_out")
+    with pytest.raises(SystemExit) as stop:
+        run_as_script(name, "--help")
+    assert stop.value.code in (0, None)
+    out = capsys.readouterr().out
+    assert out.startswith("usage:") and "--out DIR" in out and "--quick" in out
+    assert list(tmp_path.iterdir()) == [], "--help wrote a file"
+
+
+def test_export_example_treats_plot_as_a_flag(monkeypatch, capsys, tmp_path: Path) -> None:
+    """``--plot`` used to become the checkpoint's file name; now it is a flag, and without
+    a path or --out the checkpoint goes to a temporary folder that is removed."""
+    monkeypatch.setattr(sys, "argv", sys.argv)
+    monkeypatch.setitem(sys.modules, "torch", None)  # the quick half only
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        run_as_script("export_to_pytorch", "--plot", "--quick")
+    assert stop.value.code == 0
+    assert "saved model and optimizer state" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
