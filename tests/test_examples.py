@@ -29,19 +29,21 @@ try:
     HAVE_MPL = True
 except ImportError:
     HAVE_MPL = False
-PNGS = {
-    "adagrad_vs_rmsprop": ["adagrad_vs_rmsprop.png"],
-    "nonstationary": ["nonstationary.png"],
-    "compare_optimizers": [
-        "compare_simplenet.png",
-        "compare_quadratic.png",
-        "compare_lr_sweep.png",
-    ],
-    "rnn_sequence": ["rnn_sequence.png"],
-    "char_lstm": ["char_lstm.png"],
-    "digits_cnn": ["digits_cnn_filters.png", "digits_cnn_mistakes.png"],
-    "conventions": ["conventions.png"],
-}
+
+
+def _pictures() -> dict[str, list[str]]:
+    """docs/make_pictures.py's registry: example -> the PNGs its --plot draws."""
+    spec = importlib.util.spec_from_file_location(
+        "make_pictures", ROOT / "docs" / "make_pictures.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.PICTURES
+
+
+# the examples with a main(argv) (simplenet.py is the document's script: tested below)
+PNGS = {name: pngs for name, pngs in _pictures().items() if name != "simplenet"}
 EPOCH_LINE = re.compile(r"^Epoch \[(\d+)/10\], Loss: \d+\.\d{4}$")
 
 
