@@ -262,7 +262,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     args = parse_args(argv, __doc__)
     epochs = 60 if args.smoke else 200
     lrs = np.logspace(-4, 0, 5 if args.smoke else 9)
-    quad_lrs = np.logspace(-3, 0, 7 if args.smoke else 13)
+    quad_lrs = np.logspace(-2, 0, 5) if args.smoke else np.logspace(-3, 0, 13)
     start = time.perf_counter()
 
     # (a) every optimizer at every learning rate; row i of runs[name] is lrs[i]'s curve
