@@ -12,14 +12,14 @@ the characters, trained on random windows with cross-entropy (reported in bits p
 character) and ``clip_grad_norm_(1.0)``.  The same model, starting weights and batches are
 trained with RMSprop, Adagrad and SGD, each at a learning rate that works for it.
 
-Run:   python examples/char_lstm.py [--plot] [--smoke]
+Run:   python examples/char_lstm.py [--plot] [--out DIR] [--quick]
 
 What to look for: every optimizer at its best rate from a short sweep (see ``RATES``).
 RMSprop's held-out loss ends lowest, but at this length its lead over Adagrad is modest
 (about 0.1 bit per character; Adagrad's shrinking steps cost more the longer it runs);
 SGD lags far behind.  All three jump at the switch and recover.  The sample line, from the
 RMSprop model, starts to look like docstrings.  Measured on one seed: read it as an
-illustration, not a benchmark.  With --plot: docs/img/char_lstm.png (held-out loss per
+illustration, not a benchmark.  With --plot: --out/char_lstm.png (held-out loss per
 optimizer, the switch marked).
 """
 

@@ -23,14 +23,14 @@ steps climb back to about η (slowly: its α = 0.99 average takes ~2000 steps to
 the large gradients); but √(v + 1e-7) ≈ 3e-4, so Keras's steps stay ~300x smaller than
 η, optax's and the document's (√1e-8 = 1e-4) ~100x, TF1's (√1e-10 = 1e-5) ~10x.
 
-Run:   python examples/conventions.py [--plot] [--smoke]
+Run:   python examples/conventions.py [--plot] [--out DIR] [--quick]
 
 What to look for: in the two normal phases the conventions agree within a factor ~1.5
 on how far θ moves; in the tiny-gradient phase they disagree by a factor of ~45.
 (optax and the document coincide exactly: without momentum, their formulas are the
 same.)  Also: TF1's v starting at 1 slows its first steps, and PyTorch's α=0.99 makes its
 first steps, and those after the tiny phase, larger.  With --plot:
-docs/img/conventions.png.
+--out/conventions.png.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@ Flatten → Linear 512→10, trained through ``utils.data.DataLoader`` (batches 
 64, shuffled by a seeded generator) with cross-entropy and the document's RMSprop
 (α = 0.9, ε = 1e-8), lr 2e-3.
 
-Run:   python examples/digits_cnn.py [--plot] [--smoke]
+Run:   python examples/digits_cnn.py [--plot] [--out DIR] [--quick]
 
 What to look for: test accuracy above 97 % after a few seconds.  With --plot:
-docs/img/digits_cnn_filters.png (the 16 learned first-layer filters) and
-docs/img/digits_cnn_mistakes.png (the test digits it gets wrong, with its guesses).
+--out/digits_cnn_filters.png (the 16 learned first-layer filters) and
+--out/digits_cnn_mistakes.png (the test digits it gets wrong, with its guesses).
 """
 
 from __future__ import annotations
@@ -155,7 +155,10 @@ def plot(model, x_test, y_test, guess, wrong, plt, args) -> None:
         ax.imshow(filters[k], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle("The 16 learned 3x3 filters of the first layer (red +, blue -)")
+    fig.suptitle(
+        "The 16 learned 3x3 filters of the first layer (red +, blue -);\n"
+        "RMSprop lr=2e-3, α=0.9, ε=1e-8"
+    )
     save_figure(fig, args, "digits_cnn_filters.png")
 
     shown = wrong[:16]
@@ -165,7 +168,10 @@ def plot(model, x_test, y_test, guess, wrong, plt, args) -> None:
     for ax, k in zip(axes.flat, shown, strict=False):
         ax.imshow(x_test[k, 0], cmap="gray_r")
         ax.set_title(f"{y_test[k]}, said {guess[k]}", fontsize=8)
-    fig.suptitle(f"Held-out digits the CNN gets wrong ({len(wrong)} in all; label, guess)")
+    fig.suptitle(
+        f"Held-out digits the CNN gets wrong ({len(wrong)} in all; label, guess);\n"
+        "RMSprop lr=2e-3, α=0.9, ε=1e-8"
+    )
     save_figure(fig, args, "digits_cnn_mistakes.png")
 
 

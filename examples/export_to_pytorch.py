@@ -16,12 +16,18 @@ Without PyTorch, the script says so after step 2 and exits with status 0.
 
 Run from the repository root::
 
-    python examples/export_to_pytorch.py               # checkpoint in a temporary directory
-    python examples/export_to_pytorch.py ckpt.npz      # ... or at a path you choose
+    python examples/export_to_pytorch.py               # checkpoint in a temporary directory,
+                                                       # deleted at the end
+    python examples/export_to_pytorch.py ckpt.npz      # ... or kept at a path you choose
+    python examples/export_to_pytorch.py --out DIR     # ... or kept as DIR/simplenet.npz
+
+--quick and --plot are accepted, as by every example: the run is already short, and it
+draws no figure.
 """
 
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +36,7 @@ import tinygrad_rms as tg
 import tinygrad_rms.nn as nn
 import tinygrad_rms.optim as optim
 
+HERE = Path(__file__).resolve().parent  # examples/, home of _common.py
 STEPS_HERE, STEPS_THERE = 5, 5
 HYPER = dict(lr=0.01, alpha=0.9, eps=1e-8)  # the document's RMSprop settings
 
@@ -111,7 +118,21 @@ def continue_in_pytorch(path, X, y, ours, our_optimizer):
         print(f"Epoch [{epoch}] in PyTorch, Loss: {loss:.6f}   (tinygrad_rms: {our_loss:.6f})")
 
 
-def main(argv):
+def parse_args(argv: Sequence[str]):
+    if str(HERE) not in sys.path:  # runpy.run_path (the tests) does not add it
+        sys.path.insert(0, str(HERE))
+    from _common import make_parser
+
+    parser = make_parser(__doc__)
+    parser.set_defaults(out=None)  # no --out: a temporary folder, deleted at the end
+    parser.add_argument(
+        "checkpoint", nargs="?", type=Path, help="where to write the checkpoint (.npz)"
+    )
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)  # --help prints the docstring and exits before anything is written
     tg.manual_seed(0)
     rng = np.random.default_rng(0)
     X = rng.standard_normal((100, 10)).astype(np.float32)
@@ -125,7 +146,13 @@ def main(argv):
         print(f"Epoch [{epoch}] in tinygrad_rms, Loss: {loss:.6f}")
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(argv[1]) if len(argv) > 1 else Path(tmp) / "simplenet.npz"
+        if args.checkpoint is not None:
+            path = args.checkpoint
+        elif args.out is not None:
+            args.out.mkdir(parents=True, exist_ok=True)
+            path = args.out / "simplenet.npz"
+        else:
+            path = Path(tmp) / "simplenet.npz"
         checkpoint = {
             "model": model.state_dict(),
             "optimizer": optimizer.state_dict(),
@@ -148,4 +175,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

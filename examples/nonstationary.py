@@ -12,13 +12,13 @@ best (see the sweep table), so Adagrad is not handicapped before the switch.  We
 the excess error ‖w − w*‖² + b² (the test MSE above the noise floor, exact for Gaussian
 inputs) after every step.
 
-Run:   python examples/nonstationary.py [--plot] [--smoke]
+Run:   python examples/nonstationary.py [--plot] [--out DIR] [--quick]
 
 What to look for: before the switch Adagrad is *ahead* (its shrinking steps average the
 noise away); after it, Adagrad's error stays orders of magnitude above where it was,
 while RMSprop is back to its pre-switch level within a few dozen steps.  The sweep shows
 the same at other learning rates, except the largest: at lr=0.3 RMSprop's constant-size
-steps are too noisy and Adagrad ends lower.  With --plot: docs/img/nonstationary.png.
+steps are too noisy and Adagrad ends lower.  With --plot: --out/nonstationary.png.
 """
 
 from __future__ import annotations
@@ -93,8 +93,8 @@ def plot(runs: dict[str, dict[str, np.ndarray]], per: int, plt, args) -> None:
         ax.legend()
     top.set_title(f"Regression whose true weights flip halfway (both lr = {LR})")
     top.set_ylabel("excess test error ‖w − w*‖² + b²")
-    bottom.set_title("Why: mean effective step size η/√(…)")
-    bottom.set_ylabel("effective step size")
+    bottom.set_title("Why: the per-parameter factor η/√v on the gradient (mean over the weights)")
+    bottom.set_ylabel("η/√v")
     bottom.set_xlabel("step")
     fig.tight_layout()
     save_figure(fig, args, "nonstationary.png")

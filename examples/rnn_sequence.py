@@ -11,11 +11,11 @@ of a 40-step window (the first 5 predictions, made with almost no context, are n
 scored).  The noise cannot be predicted, so the best possible test MSE is 0.1² = 0.01.
 Baselines: "last value" (predict x_{t+1} = x_t) and "zero" (the series' mean).
 
-Run:   python examples/rnn_sequence.py [--plot] [--smoke]
+Run:   python examples/rnn_sequence.py [--plot] [--out DIR] [--quick]
 
 What to look for: the test MSE falls from the zero baseline (~0.5) to close to the noise
 floor 0.01 within a few epochs, about 5x better than repeating the last value.  With
---plot: docs/img/rnn_sequence.png (predictions on unseen data, and the loss per epoch).
+--plot: --out/rnn_sequence.png (predictions on unseen data, and the loss per epoch).
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ def plot(test_x, test_y, pred, history, baselines, plt, args) -> None:
     right.set_yscale("log")
     right.set_xlabel("epoch")
     right.set_ylabel("MSE")
-    right.set_title("Training with RMSprop")
+    right.set_title("Training with RMSprop (lr=0.01)")
     right.legend(fontsize=8)
     fig.tight_layout()
     save_figure(fig, args, "rnn_sequence.png")

@@ -1,12 +1,14 @@
 """The RMSProp document's PyTorch program, run on tinygrad_rms.
 
-Only the three import lines differ from the document (and a seed is set so the output
-is the same on every run).  It trains a one-hidden-layer network (10 -> 50 -> 1, ReLU)
+Only the three import lines differ from the document (a seed is set so the output is
+the same on every run, and the command line below is read first).  It trains a
+one-hidden-layer network (10 -> 50 -> 1, ReLU)
 on random data with mean squared error and RMSprop(lr=0.01, alpha=0.9, eps=1e-8),
 printing the loss after each of 10 full-batch epochs.
 
 Run:  python examples/simplenet.py
-      python examples/simplenet.py --plot    also draws docs/img/simplenet_loss.png
+      python examples/simplenet.py --plot [--out DIR]   also draws simplenet_loss.png
+(--quick is accepted, as by every example; this run is already short.)
 """
 
 import sys
@@ -14,6 +16,12 @@ import sys
 import tinygrad_rms as torch
 import tinygrad_rms.nn as nn
 import tinygrad_rms.optim as optim
+
+ARGS = None  # not in the document: the examples' command line (--help, --plot, --out DIR)
+if __name__ == "__main__" and sys.argv[1:]:
+    from _common import parse_args
+
+    ARGS = parse_args(sys.argv[1:], __doc__)  # --help prints this docstring and exits
 
 torch.manual_seed(0)
 
@@ -53,11 +61,10 @@ for epoch in range(10):
     print(f"Epoch [{epoch + 1}/10], Loss: {loss.item():.4f}")
     losses.append(loss.item())
 
-if __name__ == "__main__" and "--plot" in sys.argv[1:]:
-    from _common import parse_args, pyplot, save_figure
+if ARGS is not None and ARGS.plot:
+    from _common import pyplot, save_figure
 
-    args = parse_args(sys.argv[1:], __doc__)
-    plt = pyplot(args)
+    plt = pyplot(ARGS)
     if plt is not None:
         fig, ax = plt.subplots(figsize=(6, 4))
         ax.plot(range(1, 11), losses, "o-")
@@ -65,4 +72,4 @@ if __name__ == "__main__" and "--plot" in sys.argv[1:]:
         ax.set_ylabel("MSE loss (before the epoch's step)")
         ax.set_title("The document's SimpleNet with RMSprop(lr=0.01, alpha=0.9)")
         ax.grid(True, alpha=0.3)
-        save_figure(fig, args, "simplenet_loss.png")
+        save_figure(fig, ARGS, "simplenet_loss.png")
