@@ -49,6 +49,12 @@ PICTURES: dict[str, list[str]] = {
     "char_lstm": ["char_lstm.png"],
     "digits_cnn": ["digits_cnn_filters.png", "digits_cnn_mistakes.png"],
     "conventions": ["conventions.png"],
+    "rmsprop_lesson": [
+        "rmsprop_ema_weights.png",
+        "rmsprop_first_steps.png",
+        "rmsprop_rho_paths.png",
+        "rmsprop_rho_distance.png",
+    ],
 }
 MARK = "pictures.json entries: "  # the driver's last line of output starts with this
 # Runs one example as __main__ and reports what _common.save_figure recorded.
