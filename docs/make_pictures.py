@@ -18,7 +18,7 @@ last bits of a float32 result, which no reader could see; the PNG bytes themselv
 not compared (they also depend on the matplotlib version and its fonts).
 ``tests/test_pictures.py`` recomputes the cheap ones and checks the rest are recorded.
 
-Adding an example with a picture: one line in PICTURES.  docs/img/simplenet_graph.* come
+Adding an example with a picture: one line in PICTURES.  docs/img/*_graph.* come
 from docs/make_graph_picture.py, which this script runs too (unless --check or a subset).
 """
 
