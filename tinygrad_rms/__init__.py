@@ -9,6 +9,7 @@
     autograd/     the graph as objects, Function, the backward walk, grad mode
     arrays.py     PyTorch's dtype and broadcasting rules, on numpy arrays
     device.py, cuda.py, backends.py   the CPU, and the answer "no GPU"
+    threads.py    set_num_threads: BLAS's and Numba's threads, under PyTorch's names
     nn/           Module, Parameter, layers, losses, functional
     optim/        optimizers and schedules: validation and state in Python, the update
                   in a kernel
@@ -134,6 +135,12 @@ from .porting import not_covered
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, cat, float32, float64, int32, int64, maximum, minimum, stack, where
+from .threads import (
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 
 
 # ``out=``: the module-level forms PyTorch gives an ``out`` argument accept one here too
@@ -297,6 +304,8 @@ __all__ = [
     "full_like",
     "gather",
     "get_default_dtype",
+    "get_num_interop_threads",
+    "get_num_threads",
     "inference_mode",
     "int",
     "int8",
@@ -352,6 +361,8 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_num_interop_threads",
+    "set_num_threads",
     "short",
     "sigmoid",
     "sign",
