@@ -25,7 +25,7 @@ ops; optim builds on tensor and calls the kernels.
 """
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -237,6 +237,14 @@ def numel(input: Tensor) -> int:
 
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what __getattr__ below imports on first use, made visible to type checkers
+    from . import autograd as autograd
+    from . import nn as nn
+    from . import optim as optim
+    from . import utils as utils
+    from . import viz as viz
+    from .utils.data import Generator as Generator
 
 
 def __getattr__(name: str) -> object:

@@ -48,6 +48,10 @@ from .porting import not_covered
 from .printing import tensor_repr
 from .random import numpy_generator
 
+#: the type of the ops bound as Tensor methods below (``x.sum()`` is a Tensor); the ops
+#: themselves return ``Any``, as ``ops/`` may not import this module
+_Op = Callable[..., "Tensor"]
+
 __all__ = [
     "MinMax",
     "Tensor",
@@ -658,22 +662,31 @@ class Tensor:
 
     # ------------------------------------------------------------------ the op index
     # arithmetic (ops/arithmetic.py); a number on either side takes this tensor's dtype
-    __add__ = add = arithmetic.add
-    __sub__ = sub = arithmetic.sub
-    __mul__ = mul = arithmetic.mul
-    __truediv__ = div = arithmetic.div
-    __mod__ = remainder = arithmetic.remainder
-    __floordiv__ = floor_divide = arithmetic.floor_divide
-    __pow__ = pow = arithmetic.pow
-    __neg__ = neg = arithmetic.neg
-    __matmul__ = matmul = arithmetic.matmul
-    mm = arithmetic.mm
-    bmm = arithmetic.bmm
-    dot = arithmetic.dot
-    outer = arithmetic.outer
-    maximum = arithmetic.maximum
-    minimum = arithmetic.minimum
-    masked_fill = arithmetic.masked_fill
+    __add__: _Op = arithmetic.add
+    add = __add__
+    __sub__: _Op = arithmetic.sub
+    sub = __sub__
+    __mul__: _Op = arithmetic.mul
+    mul = __mul__
+    __truediv__: _Op = arithmetic.div
+    div = __truediv__
+    __mod__: _Op = arithmetic.remainder
+    remainder = __mod__
+    __floordiv__: _Op = arithmetic.floor_divide
+    floor_divide = __floordiv__
+    __pow__: _Op = arithmetic.pow
+    pow = __pow__
+    __neg__: _Op = arithmetic.neg
+    neg = __neg__
+    __matmul__: _Op = arithmetic.matmul
+    matmul = __matmul__
+    mm: _Op = arithmetic.mm
+    bmm: _Op = arithmetic.bmm
+    dot: _Op = arithmetic.dot
+    outer: _Op = arithmetic.outer
+    maximum: _Op = arithmetic.maximum
+    minimum: _Op = arithmetic.minimum
+    masked_fill: _Op = arithmetic.masked_fill
 
     def square(self) -> Tensor:
         """x², recorded as ``x ** 2`` (PyTorch's node too)."""
@@ -802,66 +815,69 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     # pointwise (ops/unary.py)
-    exp = unary.exp
-    log = unary.log
-    sqrt = unary.sqrt
-    sin = unary.sin
-    cos = unary.cos
-    abs = __abs__ = unary.abs
-    relu = unary.relu
-    tanh = unary.tanh
-    sigmoid = unary.sigmoid
-    clamp = clip = unary.clamp
-    clone = unary.clone
-    log1p = unary.log1p
-    expm1 = unary.expm1
-    sign = unary.sign
-    floor = unary.floor
-    ceil = unary.ceil
-    round = unary.round
-    nan_to_num = unary.nan_to_num
-    isnan = unary.isnan
-    isinf = unary.isinf
-    isfinite = unary.isfinite
+    exp: _Op = unary.exp
+    log: _Op = unary.log
+    sqrt: _Op = unary.sqrt
+    sin: _Op = unary.sin
+    cos: _Op = unary.cos
+    abs: _Op = unary.abs
+    __abs__ = abs
+    relu: _Op = unary.relu
+    tanh: _Op = unary.tanh
+    sigmoid: _Op = unary.sigmoid
+    clamp: _Op = unary.clamp
+    clip = clamp
+    clone: _Op = unary.clone
+    log1p: _Op = unary.log1p
+    expm1: _Op = unary.expm1
+    sign: _Op = unary.sign
+    floor: _Op = unary.floor
+    ceil: _Op = unary.ceil
+    round: _Op = unary.round
+    nan_to_num: _Op = unary.nan_to_num
+    isnan: _Op = unary.isnan
+    isinf: _Op = unary.isinf
+    isfinite: _Op = unary.isfinite
 
     # reductions (ops/reduce.py)
-    sum = reduce.sum
-    mean = reduce.mean
+    sum: _Op = reduce.sum
+    mean: _Op = reduce.mean
     max = reduce.max
     min = reduce.min
-    argmax = reduce.argmax
-    argmin = reduce.argmin
-    var = reduce.var
-    std = reduce.std
-    norm = reduce.norm
-    prod = reduce.prod
-    cumsum = reduce.cumsum
+    argmax: _Op = reduce.argmax
+    argmin: _Op = reduce.argmin
+    var: _Op = reduce.var
+    std: _Op = reduce.std
+    norm: _Op = reduce.norm
+    prod: _Op = reduce.prod
+    cumsum: _Op = reduce.cumsum
     sort = reduce.sort
     argsort = reduce.argsort
     topk = reduce.topk
-    all = reduce.all
-    any = reduce.any
+    all: _Op = reduce.all
+    any: _Op = reduce.any
 
     # movement (ops/movement.py)
-    reshape = view = movement.reshape
-    flatten = movement.flatten
-    squeeze = movement.squeeze
-    unsqueeze = movement.unsqueeze
-    transpose = movement.transpose
-    t = movement.t
-    tril = movement.tril
+    reshape: _Op = movement.reshape
+    view = reshape
+    flatten: _Op = movement.flatten
+    squeeze: _Op = movement.squeeze
+    unsqueeze: _Op = movement.unsqueeze
+    transpose: _Op = movement.transpose
+    t: _Op = movement.t
+    tril: _Op = movement.tril
     unbind = movement.unbind
-    triu = movement.triu
-    permute = movement.permute
-    expand = movement.expand
-    expand_as = movement.expand_as
-    view_as = movement.view_as
-    repeat = movement.repeat
+    triu: _Op = movement.triu
+    permute: _Op = movement.permute
+    expand: _Op = movement.expand
+    expand_as: _Op = movement.expand_as
+    view_as: _Op = movement.view_as
+    repeat: _Op = movement.repeat
     split = movement.split
     chunk = movement.chunk
-    gather = movement.gather
-    scatter_add = movement.scatter_add
-    __getitem__ = movement.getitem
+    gather: _Op = movement.gather
+    scatter_add: _Op = movement.scatter_add
+    __getitem__: _Op = movement.getitem
 
     @property
     def T(self) -> Tensor:
@@ -869,8 +885,8 @@ class Tensor:
         return movement.reversed_dims(self)
 
     # nn ops that PyTorch also has as Tensor methods (ops/nn.py)
-    softmax = nn_ops.softmax
-    log_softmax = nn_ops.log_softmax
+    softmax: _Op = nn_ops.softmax
+    log_softmax: _Op = nn_ops.log_softmax
 
     # dtypes and new tensors like this one
     def type_as(self, other: Tensor) -> Tensor:
