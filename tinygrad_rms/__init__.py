@@ -24,6 +24,7 @@ Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on te
 ops; optim builds on tensor and calls the kernels.
 """
 
+import builtins as _builtins  # the annotations' float/bool/int: the names are dtypes here
 import functools
 from typing import TYPE_CHECKING, Any
 
@@ -215,23 +216,27 @@ def square(input: Tensor) -> Tensor:
 
 
 def allclose(
-    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> bool:
+    input: Tensor,
+    other: Tensor,
+    rtol: _builtins.float = 1e-05,
+    atol: _builtins.float = 1e-08,
+    equal_nan: _builtins.bool = False,
+) -> _builtins.bool:
     """Whether |input − other| ≤ atol + rtol·|other| everywhere, as ``input.allclose``."""
     return input.allclose(other, rtol, atol, equal_nan)
 
 
-def equal(input: Tensor, other: Tensor) -> bool:
+def equal(input: Tensor, other: Tensor) -> _builtins.bool:
     """Whether both have the same shape and values, as ``input.equal(other)``."""
     return input.equal(other)
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> _builtins.bool:
     """Whether ``obj`` is a Tensor (as ``isinstance(obj, Tensor)``)."""
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:
+def numel(input: Tensor) -> _builtins.int:
     """The number of elements of ``input``."""
     return input.numel()
 

@@ -18,6 +18,7 @@ broadcasting rules live in ``arrays.py``; the graph and the backward walk in
 
 from __future__ import annotations
 
+import builtins as _builtins  # the annotations' float/bool/int, where the names are ours
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
@@ -347,7 +348,7 @@ class Tensor:
             return Tensor._wrap(self._array.astype(dtype))
         return unary.to_dtype(self, dtype)
 
-    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+    def type(self, dtype: Any = None, non_blocking: _builtins.bool = False) -> Any:
         """``t.type()`` is PyTorch's legacy type name (``'torch.FloatTensor'``);
         ``t.type(d)`` is ``t.to(d)`` for a dtype, a legacy class (``torch.DoubleTensor``) or
         its name (``'torch.DoubleTensor'``)."""
@@ -377,7 +378,7 @@ class Tensor:
         self._version_counter[graph.SHARED] = 1
         return t
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: _builtins.bool = True) -> Tensor:
         """Set ``requires_grad`` in place (only on leaves, only for floating dtypes)."""
         if requires_grad and self._array.dtype.kind != "f":
             raise RuntimeError(
@@ -407,7 +408,7 @@ class Tensor:
         node._retain_grad(nr, self)
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> _builtins.bool:
         """Whether this non-leaf called ``retain_grad()``."""
         if self.is_leaf:
             return False
@@ -427,8 +428,8 @@ class Tensor:
     def backward(
         self,
         gradient: ArrayLike | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
+        retain_graph: _builtins.bool | None = None,
+        create_graph: _builtins.bool = False,
         inputs: Sequence[Tensor] | None = None,
     ) -> None:
         """Accumulate d(self)/d(leaf), times ``gradient``, into ``.grad`` of every leaf.
@@ -448,14 +449,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place
     @property
-    def _version(self) -> int:
+    def _version(self) -> _builtins.int:
         """How many in-place changes the memory of this tensor (or its views) has seen."""
         return self._version_counter[graph.VERSION]
 
     def _bump_version(self) -> None:
         graph.bump_versions((self,))
 
-    def _records(self, op: str, operand: Any = None) -> bool:
+    def _records(self, op: str, operand: Any = None) -> _builtins.bool:
         """Whether in-place ``op`` must be recorded in the graph: in grad mode, when this
         tensor or ``operand`` requires grad.  Raises, before anything changes, where PyTorch
         does (a leaf that requires grad) and where this library does not follow it (memory
@@ -546,13 +547,13 @@ class Tensor:
             return self._become("copy_", arithmetic.overwrite(self, src, "copy_"))
         return self._inplace("copy_", src_data.astype(self._array.dtype, copy=False))
 
-    def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+    def add_(self, other: ArrayLike, alpha: _builtins.float = 1) -> Tensor:
         """self += alpha·other in place."""
         if self._records("add_", other):
             return self._become("add_", arithmetic.add(self, _scaled(other, alpha)))
         return self._inplace("add_", self._array + alpha * self._operand(other))
 
-    def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+    def sub_(self, other: ArrayLike, alpha: _builtins.float = 1) -> Tensor:
         """self −= alpha·other in place."""
         if self._records("sub_", other):
             return self._become("sub_", arithmetic.sub(self, _scaled(other, alpha)))
@@ -586,11 +587,13 @@ class Tensor:
 
     __ipow__ = pow_
 
-    def masked_fill_(self, mask: ArrayLike, value: float) -> Tensor:
+    def masked_fill_(self, mask: ArrayLike, value: _builtins.float) -> Tensor:
         """``value`` where ``mask`` holds, in place."""
         return self._apply_("masked_fill_", lambda: arithmetic.masked_fill(self, mask, value))
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp_(
+        self, min: _builtins.float | None = None, max: _builtins.float | None = None
+    ) -> Tensor:
         """Limit to [min, max] in place."""
         return self._apply_("clamp_", lambda: unary.clamp(self, min, max))
 
@@ -606,7 +609,9 @@ class Tensor:
     tanh_ = _inplace_form("tanh_", unary.tanh)
     sigmoid_ = _inplace_form("sigmoid_", unary.sigmoid)
 
-    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+    def uniform_(
+        self, from_: _builtins.float = 0.0, to: _builtins.float = 1.0, *, generator: Any = None
+    ) -> Tensor:
         """Fill in place with samples from U(from, to) (the library's generator, or the
         numpy ``generator`` given; not PyTorch's numbers)."""
         if not from_ <= to:
@@ -617,7 +622,9 @@ class Tensor:
             "uniform_", numpy_generator(generator).uniform(from_, to, self.shape)
         )
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    def normal_(
+        self, mean: _builtins.float = 0.0, std: _builtins.float = 1.0, *, generator: Any = None
+    ) -> Tensor:
         """Fill in place with samples from N(mean, std²) (as ``uniform_``)."""
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -693,12 +700,16 @@ class Tensor:
         return arithmetic.pow(self, 2)
 
     def allclose(
-        self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-    ) -> bool:
+        self,
+        other: Tensor,
+        rtol: _builtins.float = 1e-05,
+        atol: _builtins.float = 1e-08,
+        equal_nan: _builtins.bool = False,
+    ) -> _builtins.bool:
         """Whether |self − other| ≤ atol + rtol·|other| everywhere (broadcasting)."""
         return bool(np.allclose(self._array, other._array, rtol, atol, equal_nan))
 
-    def equal(self, other: Tensor) -> bool:
+    def equal(self, other: Tensor) -> _builtins.bool:
         """Whether ``other`` has this shape and these values."""
         return self.shape == other.shape and bool(np.array_equal(self._array, other._array))
 
@@ -895,32 +906,42 @@ class Tensor:
             raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
         return self.to(other.dtype)
 
-    def _new(self, data: np.ndarray, requires_grad: bool) -> Tensor:
+    def _new(self, data: np.ndarray, requires_grad: _builtins.bool) -> Tensor:
         t = Tensor._wrap(data)
         return t.requires_grad_() if requires_grad else t
 
     def _dtype_or(self, dtype: Any) -> np.dtype:
         return self._array.dtype if dtype is None else np.dtype(dtype)
 
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, requires_grad: _builtins.bool = False
+    ) -> Tensor:
         """A tensor of zeros of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
         shape = movement._shape_from(size)
         return self._new(np.zeros(shape, self._dtype_or(dtype)), requires_grad)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_ones(
+        self, *size: Any, dtype: Any = None, requires_grad: _builtins.bool = False
+    ) -> Tensor:
         """A tensor of ones of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
         shape = movement._shape_from(size)
         return self._new(np.ones(shape, self._dtype_or(dtype)), requires_grad)
 
     def new_full(
-        self, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False
+        self,
+        size: Sequence[_builtins.int],
+        fill_value: Any,
+        dtype: Any = None,
+        requires_grad: _builtins.bool = False,
     ) -> Tensor:
         """A tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless
         ``dtype`` says."""
         shape = (size,) if isinstance(size, int) else tuple(size)
         return self._new(np.full(shape, fill_value, self._dtype_or(dtype)), requires_grad)
 
-    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(
+        self, data: Any, dtype: Any = None, requires_grad: _builtins.bool = False
+    ) -> Tensor:
         """A new leaf holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says."""
         values = data._array if isinstance(data, Tensor) else data
         return self._new(to_array(values, self._dtype_or(dtype)), requires_grad)

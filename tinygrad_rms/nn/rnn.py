@@ -171,7 +171,7 @@ class _RNNBase(_Recurrent):
 
     if TYPE_CHECKING:  # model(x) gives forward's pair (Module.__call__ says Tensor)
 
-        def __call__(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]: ...
+        def __call__(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]: ...  # type: ignore[override]
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
         owner = type(self).__name__
@@ -372,7 +372,7 @@ class LSTMCell(_CellBase):
 
     if TYPE_CHECKING:  # cell(x) gives forward's pair (Module.__call__ says Tensor)
 
-        def __call__(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]: ...
+        def __call__(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]: ...  # type: ignore[override]
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]:
         h, c = self._step(input, hx)
