@@ -60,7 +60,7 @@ def _apply(
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray],
     states: Sequence[dict[str, Any]],
-    plan: KernelPlan,
+    plan: _Plan,
 ) -> None:
     """The update itself: ``Adadelta.update``, and the body of ``adadelta``."""
     scalars = plan.scalars

@@ -80,7 +80,7 @@ def _apply(
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray],
     states: Sequence[dict[str, Any]],
-    plan: KernelPlan,
+    plan: _Plan,
 ) -> None:
     """The update itself: ``Adam.update``, and the body of ``adam`` (equal-length lists).
 

@@ -102,7 +102,7 @@ def _apply(
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray],
     states: Sequence[dict[str, Any]],
-    plan: KernelPlan,
+    plan: _Plan,
 ) -> None:
     """The update itself: ``RAdam.update``, and the body of ``radam``."""
     scalars = plan.scalars

@@ -76,7 +76,7 @@ def _apply(
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray],
     states: Sequence[dict[str, Any]],
-    plan: KernelPlan,
+    plan: _Plan,
 ) -> None:
     """The update itself: ``Rprop.update``, and the body of ``rprop``."""
     scalars = plan.scalars

@@ -53,7 +53,7 @@ def _apply(
     params: Sequence[np.ndarray],
     grads: Sequence[np.ndarray],
     states: Sequence[dict[str, Any]],
-    plan: KernelPlan,
+    plan: _Plan,
 ) -> None:
     """The update itself: ``SGD.update``, and the body of ``sgd`` (equal-length lists).
 
