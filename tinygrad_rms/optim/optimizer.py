@@ -160,10 +160,11 @@ class Optimizer:
         params: Sequence[np.ndarray],
         grads: Sequence[np.ndarray],
         states: Sequence[dict[str, Any]],
-    ) -> KernelPlan:
+    ) -> Any:
         """A functional form's checks, all before anything is updated: the hyperparameters
         (``arguments``, its ``locals()``) as the class checks them, the arrays, and the
-        plan against every dtype; returns the plan its loop runs with."""
+        plan against every dtype; returns the plan its loop runs with (a ``cls.plan``,
+        typed ``Any`` so that each optimizer's loop can take its own plan class)."""
         given = hyperparameters(arguments)
         cls._validate(given)
         plan = cls.plan(given)
