@@ -117,7 +117,7 @@ class Tensor:
         if len(data) == 1 and (isinstance(data[0], bool) or not isinstance(data[0], int)):
             values = data[0]
             if isinstance(values, Tensor):
-                values = values._array
+                values = values._array  # type: ignore[has-type]
             elif dtype is None and not isinstance(values, np.ndarray | np.generic):
                 dtype = default_float()  # numbers and lists: PyTorch's float32
             self._array = to_array(values, dtype)
