@@ -145,7 +145,7 @@ def _number_over(numerator: Any, denominator: Any) -> Any:
     (here a numpy scalar): the reciprocal, then a product (``Tensor.__rtruediv__``), which
     rounds twice; a plain division otherwise."""
     if isinstance(denominator, np.generic) and not isinstance(numerator, np.generic):
-        return (1 / denominator) * numerator
+        return (1 / denominator) * numerator  # type: ignore[operator]
     return numerator / denominator
 
 
@@ -434,6 +434,12 @@ class LBFGS(Optimizer):
         if optimal:  # already
             return orig_loss
 
+        # the state's entries (None before the first iteration)
+        d: Any
+        old_dirs: Any
+        old_stps: Any
+        ro: Any
+        prev_flat_grad: Any
         d, t = state.get("d"), state.get("t")
         old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
         H_diag = state.get("H_diag")
