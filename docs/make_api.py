@@ -55,7 +55,8 @@ def _cell(text: str) -> str:
 
 def signature(obj: object) -> str:
     try:
-        return str(inspect.signature(obj))  # type: ignore[arg-type]
+        # ``_builtins.float``: the spelling of ``float`` where the module's own ``float`` hides it
+        return str(inspect.signature(obj)).replace("_builtins.", "")  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return ""
 

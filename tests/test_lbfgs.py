@@ -390,6 +390,15 @@ def test_our_state_dict_saved_and_loaded_resumes_bit_identically(cid, dt):
         np.testing.assert_array_equal(resumed[key], whole[key][k:], err_msg=key)
 
 
+def _with_maximize(described: dict) -> dict:
+    """Version-specific: PyTorch 2.14 gave LBFGS the group key ``maximize``; a layout written
+    by an older PyTorch (the fixture records its version) gets it added."""
+    if "maximize" in str(described) or not str(DATA["torch_version"]).startswith("2.13"):
+        return described
+    groups = [{**g, "keys": sorted([*g["keys"], "maximize"])} for g in described["groups"]]
+    return {**described, "groups": groups}
+
+
 def test_state_dict_has_pytorchs_layout_and_is_a_snapshot():
     layout = json.loads(str(DATA["layout_json"]))
     problem = GEN.CONFIGS[GEN.LAYOUT_CONFIG][0]
@@ -403,8 +412,8 @@ def test_state_dict_has_pytorchs_layout_and_is_a_snapshot():
 
     _, opt, params = GEN.run_lbfgs(tg.tensor, lbfgs, GEN.LAYOUT_CONFIG, init, data)
     sd = opt.state_dict()
-    assert before[0] == layout["before"]
-    assert GEN.describe_state_dict(sd) == layout["after"]
+    assert before[0] == _with_maximize(layout["before"])
+    assert GEN.describe_state_dict(sd) == _with_maximize(layout["after"])
     frozen = snapshot(sd)
     closure = _closure(opt, params, problem, data)
     opt.step(closure)  # the history lists change in place: the snapshot must not
@@ -629,3 +638,53 @@ def test_other_optimizers_refuse_lbfgs_state_and_back():
     with pytest.raises(ValueError, match="not a hyperparameter of LBFGS"):
         opt.load_state_dict(adam.state_dict())
     assert_unchanged(before, opt.param_groups, opt.state)
+
+
+# ----------------------------------------------------------------------------- maximize
+def _concave_run(lib: Any, maximize: bool, negate: bool, steps: int = 4) -> list[np.ndarray]:
+    """L-BFGS with the strong-Wolfe search on f(x) = −Σ wᵢ(xᵢ − cᵢ)⁴ − Σ (xᵢ − cᵢ)², whose
+    maximum is at c; ``negate`` hands the optimizer −f instead."""
+    rng = np.random.default_rng(7)
+    c, w, x0 = rng.normal(size=6), rng.uniform(0.5, 2, 6), rng.normal(size=6)
+    x = lib.tensor(x0, requires_grad=True)
+    opt = lib.optim.LBFGS(
+        [x], lr=1, history_size=3, line_search_fn="strong_wolfe", maximize=maximize
+    )
+
+    def closure() -> Any:
+        opt.zero_grad()
+        d = x - lib.tensor(c)
+        f = -(lib.tensor(w) * d**4).sum() - (d * d).sum()
+        f = -f if negate else f
+        f.backward()
+        return f
+
+    path = []
+    for _ in range(steps):
+        opt.step(closure)
+        path.append(x.detach().numpy().copy())
+    return path
+
+
+def test_maximize_is_minimizing_the_negative_exactly():
+    """PyTorch ≥ 2.14's LBFGS(maximize=True) negates the loss and the gradient it sees."""
+    up = _concave_run(tg, maximize=True, negate=False)
+    down = _concave_run(tg, maximize=False, negate=True)
+    for a, b in zip(up, down, strict=True):
+        np.testing.assert_array_equal(a, b)
+    c = np.random.default_rng(7).normal(size=6)  # the maximum (the run's first draw)
+    np.testing.assert_allclose(up[-1], c, atol=1e-4)  # it climbed to it (a flat top)
+
+
+@pytest.mark.torch
+def test_maximize_matches_live_torch():
+    """Version-specific: LBFGS has ``maximize`` from PyTorch 2.14 on (skipped on 2.13)."""
+    torch = pytest.importorskip("torch")
+    import inspect
+
+    if "maximize" not in inspect.signature(torch.optim.LBFGS).parameters:
+        pytest.skip(f"torch {torch.__version__}'s LBFGS has no maximize (added in 2.14)")
+    theirs = _concave_run(torch, maximize=True, negate=False)
+    ours = _concave_run(tg, maximize=True, negate=False)
+    for a, b in zip(ours, theirs, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)

@@ -9,6 +9,7 @@
     autograd/     the graph as objects, Function, the backward walk, grad mode
     arrays.py     PyTorch's dtype and broadcasting rules, on numpy arrays
     device.py, cuda.py, backends.py   the CPU, and the answer "no GPU"
+    threads.py    set_num_threads: BLAS's and Numba's threads, under PyTorch's names
     nn/           Module, Parameter, layers, losses, functional
     optim/        optimizers and schedules: validation and state in Python, the update
                   in a kernel
@@ -23,8 +24,9 @@ Tensor; ops build on autograd; tensor (the front) lists the ops; nn builds on te
 ops; optim builds on tensor and calls the kernels.
 """
 
+import builtins as _builtins  # the annotations' float/bool/int: the names are dtypes here
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -134,6 +136,12 @@ from .porting import not_covered
 from .random import manual_seed
 from .serialization import load, save
 from .tensor import Tensor, cat, float32, float64, int32, int64, maximum, minimum, stack, where
+from .threads import (
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+)
 
 
 # ``out=``: the module-level forms PyTorch gives an ``out`` argument accept one here too
@@ -208,28 +216,40 @@ def square(input: Tensor) -> Tensor:
 
 
 def allclose(
-    input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-) -> bool:
+    input: Tensor,
+    other: Tensor,
+    rtol: _builtins.float = 1e-05,
+    atol: _builtins.float = 1e-08,
+    equal_nan: _builtins.bool = False,
+) -> _builtins.bool:
     """Whether |input − other| ≤ atol + rtol·|other| everywhere, as ``input.allclose``."""
     return input.allclose(other, rtol, atol, equal_nan)
 
 
-def equal(input: Tensor, other: Tensor) -> bool:
+def equal(input: Tensor, other: Tensor) -> _builtins.bool:
     """Whether both have the same shape and values, as ``input.equal(other)``."""
     return input.equal(other)
 
 
-def is_tensor(obj: object) -> bool:
+def is_tensor(obj: object) -> _builtins.bool:
     """Whether ``obj`` is a Tensor (as ``isinstance(obj, Tensor)``)."""
     return isinstance(obj, Tensor)
 
 
-def numel(input: Tensor) -> int:
+def numel(input: Tensor) -> _builtins.int:
     """The number of elements of ``input``."""
     return input.numel()
 
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:  # what __getattr__ below imports on first use, made visible to type checkers
+    from . import autograd as autograd
+    from . import nn as nn
+    from . import optim as optim
+    from . import utils as utils
+    from . import viz as viz
+    from .utils.data import Generator as Generator
 
 
 def __getattr__(name: str) -> object:
@@ -297,6 +317,8 @@ __all__ = [
     "full_like",
     "gather",
     "get_default_dtype",
+    "get_num_interop_threads",
+    "get_num_threads",
     "inference_mode",
     "int",
     "int8",
@@ -352,6 +374,8 @@ __all__ = [
     "set_default_device",
     "set_default_dtype",
     "set_grad_enabled",
+    "set_num_interop_threads",
+    "set_num_threads",
     "short",
     "sigmoid",
     "sign",

@@ -251,7 +251,7 @@ def arange(
     dtype = np.dtype(dtype)
     count = int(np.ceil((end - start) / step))
     # as PyTorch: start + i·step, computed in float64 for float results (int64 for ints)
-    values = start + np.arange(count, dtype=np.int64 if integral else np.float64) * step
+    values = start + np.arange(count, dtype=np.int64 if integral else np.float64) * step  # type: ignore[operator]
     return _leaf(values.astype(dtype), requires_grad)
 
 
@@ -292,7 +292,7 @@ def randint(
     if size is None:  # randint(high, size)
         if high is None:
             raise TypeError("randint: size is required, e.g. randint(0, 10, (3,))")
-        low, high, size = 0, low, high
+        low, high, size = 0, low, high  # type: ignore[assignment]
     elif high is None:
         low, high = 0, low
     if high <= low:

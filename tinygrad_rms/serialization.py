@@ -31,7 +31,7 @@ import stat
 import zipfile
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 
@@ -113,8 +113,8 @@ def _decode(node: Any, arrays: Any, path: str, depth: int = 0) -> Any:
         }
         return OrderedDict(items) if kind == "odict" else items
     if kind in ("list", "tuple"):
-        items = [_decode(v, arrays, path, depth + 1) for v in body]
-        return items if kind == "list" else tuple(items)
+        values = [_decode(v, arrays, path, depth + 1) for v in body]
+        return values if kind == "list" else tuple(values)
     raise ValueError(f"load: {path} is not a valid tinygrad_rms checkpoint (unknown {kind!r})")
 
 
@@ -142,14 +142,14 @@ def save(
             raise TypeError(
                 f"save: expected a path or a binary file object, got {type(f).__name__}"
             )
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # numpy's stub: allow_pickle
         return
     path = Path(f)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = _new_temporary(directory, path.name)
     try:
         with os.fdopen(fd, "wb") as out:
-            np.savez(out, **arrays)
+            np.savez(out, **arrays)  # type: ignore[arg-type]
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
@@ -383,7 +383,7 @@ def _read_npy(archive: zipfile.ZipFile, member: str, name: str, text: bool = Fal
         raise ValueError(f"load: {name}: member {member!r} is corrupt ({e})") from None
 
 
-def _npy_header(fp: BinaryIO, info: zipfile.ZipInfo, name: str, text: bool = False) -> tuple:
+def _npy_header(fp: IO[bytes], info: zipfile.ZipInfo, name: str, text: bool = False) -> tuple:
     """The shape, order and dtype an ``.npy`` member declares, checked: numbers only (an
     object array would be a pickle), and no more data than the member holds."""
     version = np.lib.format.read_magic(fp)

@@ -18,6 +18,7 @@ broadcasting rules live in ``arrays.py``; the graph and the backward walk in
 
 from __future__ import annotations
 
+import builtins as _builtins  # the annotations' float/bool/int, where the names are ours
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
@@ -47,6 +48,10 @@ from .ops.reduce import MinMax
 from .porting import not_covered
 from .printing import tensor_repr
 from .random import numpy_generator
+
+#: the type of the ops bound as Tensor methods below (``x.sum()`` is a Tensor); the ops
+#: themselves return ``Any``, as ``ops/`` may not import this module
+_Op = Callable[..., "Tensor"]
 
 __all__ = [
     "MinMax",
@@ -112,7 +117,7 @@ class Tensor:
         if len(data) == 1 and (isinstance(data[0], bool) or not isinstance(data[0], int)):
             values = data[0]
             if isinstance(values, Tensor):
-                values = values._array
+                values = values._array  # type: ignore[has-type]
             elif dtype is None and not isinstance(values, np.ndarray | np.generic):
                 dtype = default_float()  # numbers and lists: PyTorch's float32
             self._array = to_array(values, dtype)
@@ -343,7 +348,7 @@ class Tensor:
             return Tensor._wrap(self._array.astype(dtype))
         return unary.to_dtype(self, dtype)
 
-    def type(self, dtype: Any = None, non_blocking: bool = False) -> Any:
+    def type(self, dtype: Any = None, non_blocking: _builtins.bool = False) -> Any:
         """``t.type()`` is PyTorch's legacy type name (``'torch.FloatTensor'``);
         ``t.type(d)`` is ``t.to(d)`` for a dtype, a legacy class (``torch.DoubleTensor``) or
         its name (``'torch.DoubleTensor'``)."""
@@ -373,7 +378,7 @@ class Tensor:
         self._version_counter[graph.SHARED] = 1
         return t
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: _builtins.bool = True) -> Tensor:
         """Set ``requires_grad`` in place (only on leaves, only for floating dtypes)."""
         if requires_grad and self._array.dtype.kind != "f":
             raise RuntimeError(
@@ -403,7 +408,7 @@ class Tensor:
         node._retain_grad(nr, self)
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> _builtins.bool:
         """Whether this non-leaf called ``retain_grad()``."""
         if self.is_leaf:
             return False
@@ -423,8 +428,8 @@ class Tensor:
     def backward(
         self,
         gradient: ArrayLike | None = None,
-        retain_graph: bool | None = None,
-        create_graph: bool = False,
+        retain_graph: _builtins.bool | None = None,
+        create_graph: _builtins.bool = False,
         inputs: Sequence[Tensor] | None = None,
     ) -> None:
         """Accumulate d(self)/d(leaf), times ``gradient``, into ``.grad`` of every leaf.
@@ -444,14 +449,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place
     @property
-    def _version(self) -> int:
+    def _version(self) -> _builtins.int:
         """How many in-place changes the memory of this tensor (or its views) has seen."""
         return self._version_counter[graph.VERSION]
 
     def _bump_version(self) -> None:
         graph.bump_versions((self,))
 
-    def _records(self, op: str, operand: Any = None) -> bool:
+    def _records(self, op: str, operand: Any = None) -> _builtins.bool:
         """Whether in-place ``op`` must be recorded in the graph: in grad mode, when this
         tensor or ``operand`` requires grad.  Raises, before anything changes, where PyTorch
         does (a leaf that requires grad) and where this library does not follow it (memory
@@ -542,13 +547,13 @@ class Tensor:
             return self._become("copy_", arithmetic.overwrite(self, src, "copy_"))
         return self._inplace("copy_", src_data.astype(self._array.dtype, copy=False))
 
-    def add_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+    def add_(self, other: ArrayLike, alpha: _builtins.float = 1) -> Tensor:
         """self += alpha·other in place."""
         if self._records("add_", other):
             return self._become("add_", arithmetic.add(self, _scaled(other, alpha)))
         return self._inplace("add_", self._array + alpha * self._operand(other))
 
-    def sub_(self, other: ArrayLike, alpha: float = 1) -> Tensor:
+    def sub_(self, other: ArrayLike, alpha: _builtins.float = 1) -> Tensor:
         """self −= alpha·other in place."""
         if self._records("sub_", other):
             return self._become("sub_", arithmetic.sub(self, _scaled(other, alpha)))
@@ -582,11 +587,13 @@ class Tensor:
 
     __ipow__ = pow_
 
-    def masked_fill_(self, mask: ArrayLike, value: float) -> Tensor:
+    def masked_fill_(self, mask: ArrayLike, value: _builtins.float) -> Tensor:
         """``value`` where ``mask`` holds, in place."""
         return self._apply_("masked_fill_", lambda: arithmetic.masked_fill(self, mask, value))
 
-    def clamp_(self, min: float | None = None, max: float | None = None) -> Tensor:
+    def clamp_(
+        self, min: _builtins.float | None = None, max: _builtins.float | None = None
+    ) -> Tensor:
         """Limit to [min, max] in place."""
         return self._apply_("clamp_", lambda: unary.clamp(self, min, max))
 
@@ -602,7 +609,9 @@ class Tensor:
     tanh_ = _inplace_form("tanh_", unary.tanh)
     sigmoid_ = _inplace_form("sigmoid_", unary.sigmoid)
 
-    def uniform_(self, from_: float = 0.0, to: float = 1.0, *, generator: Any = None) -> Tensor:
+    def uniform_(
+        self, from_: _builtins.float = 0.0, to: _builtins.float = 1.0, *, generator: Any = None
+    ) -> Tensor:
         """Fill in place with samples from U(from, to) (the library's generator, or the
         numpy ``generator`` given; not PyTorch's numbers)."""
         if not from_ <= to:
@@ -613,7 +622,9 @@ class Tensor:
             "uniform_", numpy_generator(generator).uniform(from_, to, self.shape)
         )
 
-    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Any = None) -> Tensor:
+    def normal_(
+        self, mean: _builtins.float = 0.0, std: _builtins.float = 1.0, *, generator: Any = None
+    ) -> Tensor:
         """Fill in place with samples from N(mean, std²) (as ``uniform_``)."""
         if not std >= 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
@@ -658,34 +669,47 @@ class Tensor:
 
     # ------------------------------------------------------------------ the op index
     # arithmetic (ops/arithmetic.py); a number on either side takes this tensor's dtype
-    __add__ = add = arithmetic.add
-    __sub__ = sub = arithmetic.sub
-    __mul__ = mul = arithmetic.mul
-    __truediv__ = div = arithmetic.div
-    __mod__ = remainder = arithmetic.remainder
-    __floordiv__ = floor_divide = arithmetic.floor_divide
-    __pow__ = pow = arithmetic.pow
-    __neg__ = neg = arithmetic.neg
-    __matmul__ = matmul = arithmetic.matmul
-    mm = arithmetic.mm
-    bmm = arithmetic.bmm
-    dot = arithmetic.dot
-    outer = arithmetic.outer
-    maximum = arithmetic.maximum
-    minimum = arithmetic.minimum
-    masked_fill = arithmetic.masked_fill
+    __add__: _Op = arithmetic.add
+    add = __add__
+    __sub__: _Op = arithmetic.sub
+    sub = __sub__
+    __mul__: _Op = arithmetic.mul
+    mul = __mul__
+    __truediv__: _Op = arithmetic.div
+    div = __truediv__
+    __mod__: _Op = arithmetic.remainder
+    remainder = __mod__
+    __floordiv__: _Op = arithmetic.floor_divide
+    floor_divide = __floordiv__
+    __pow__: _Op = arithmetic.pow
+    pow = __pow__
+    __neg__: _Op = arithmetic.neg
+    neg = __neg__
+    __matmul__: _Op = arithmetic.matmul
+    matmul = __matmul__
+    mm: _Op = arithmetic.mm
+    bmm: _Op = arithmetic.bmm
+    dot: _Op = arithmetic.dot
+    outer: _Op = arithmetic.outer
+    maximum: _Op = arithmetic.maximum
+    minimum: _Op = arithmetic.minimum
+    masked_fill: _Op = arithmetic.masked_fill
 
     def square(self) -> Tensor:
         """x², recorded as ``x ** 2`` (PyTorch's node too)."""
         return arithmetic.pow(self, 2)
 
     def allclose(
-        self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False
-    ) -> bool:
+        self,
+        other: Tensor,
+        rtol: _builtins.float = 1e-05,
+        atol: _builtins.float = 1e-08,
+        equal_nan: _builtins.bool = False,
+    ) -> _builtins.bool:
         """Whether |self − other| ≤ atol + rtol·|other| everywhere (broadcasting)."""
         return bool(np.allclose(self._array, other._array, rtol, atol, equal_nan))
 
-    def equal(self, other: Tensor) -> bool:
+    def equal(self, other: Tensor) -> _builtins.bool:
         """Whether ``other`` has this shape and these values."""
         return self.shape == other.shape and bool(np.array_equal(self._array, other._array))
 
@@ -802,66 +826,69 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     # pointwise (ops/unary.py)
-    exp = unary.exp
-    log = unary.log
-    sqrt = unary.sqrt
-    sin = unary.sin
-    cos = unary.cos
-    abs = __abs__ = unary.abs
-    relu = unary.relu
-    tanh = unary.tanh
-    sigmoid = unary.sigmoid
-    clamp = clip = unary.clamp
-    clone = unary.clone
-    log1p = unary.log1p
-    expm1 = unary.expm1
-    sign = unary.sign
-    floor = unary.floor
-    ceil = unary.ceil
-    round = unary.round
-    nan_to_num = unary.nan_to_num
-    isnan = unary.isnan
-    isinf = unary.isinf
-    isfinite = unary.isfinite
+    exp: _Op = unary.exp
+    log: _Op = unary.log
+    sqrt: _Op = unary.sqrt
+    sin: _Op = unary.sin
+    cos: _Op = unary.cos
+    abs: _Op = unary.abs
+    __abs__ = abs
+    relu: _Op = unary.relu
+    tanh: _Op = unary.tanh
+    sigmoid: _Op = unary.sigmoid
+    clamp: _Op = unary.clamp
+    clip = clamp
+    clone: _Op = unary.clone
+    log1p: _Op = unary.log1p
+    expm1: _Op = unary.expm1
+    sign: _Op = unary.sign
+    floor: _Op = unary.floor
+    ceil: _Op = unary.ceil
+    round: _Op = unary.round
+    nan_to_num: _Op = unary.nan_to_num
+    isnan: _Op = unary.isnan
+    isinf: _Op = unary.isinf
+    isfinite: _Op = unary.isfinite
 
     # reductions (ops/reduce.py)
-    sum = reduce.sum
-    mean = reduce.mean
+    sum: _Op = reduce.sum
+    mean: _Op = reduce.mean
     max = reduce.max
     min = reduce.min
-    argmax = reduce.argmax
-    argmin = reduce.argmin
-    var = reduce.var
-    std = reduce.std
-    norm = reduce.norm
-    prod = reduce.prod
-    cumsum = reduce.cumsum
+    argmax: _Op = reduce.argmax
+    argmin: _Op = reduce.argmin
+    var: _Op = reduce.var
+    std: _Op = reduce.std
+    norm: _Op = reduce.norm
+    prod: _Op = reduce.prod
+    cumsum: _Op = reduce.cumsum
     sort = reduce.sort
     argsort = reduce.argsort
     topk = reduce.topk
-    all = reduce.all
-    any = reduce.any
+    all: _Op = reduce.all
+    any: _Op = reduce.any
 
     # movement (ops/movement.py)
-    reshape = view = movement.reshape
-    flatten = movement.flatten
-    squeeze = movement.squeeze
-    unsqueeze = movement.unsqueeze
-    transpose = movement.transpose
-    t = movement.t
-    tril = movement.tril
+    reshape: _Op = movement.reshape
+    view = reshape
+    flatten: _Op = movement.flatten
+    squeeze: _Op = movement.squeeze
+    unsqueeze: _Op = movement.unsqueeze
+    transpose: _Op = movement.transpose
+    t: _Op = movement.t
+    tril: _Op = movement.tril
     unbind = movement.unbind
-    triu = movement.triu
-    permute = movement.permute
-    expand = movement.expand
-    expand_as = movement.expand_as
-    view_as = movement.view_as
-    repeat = movement.repeat
+    triu: _Op = movement.triu
+    permute: _Op = movement.permute
+    expand: _Op = movement.expand
+    expand_as: _Op = movement.expand_as
+    view_as: _Op = movement.view_as
+    repeat: _Op = movement.repeat
     split = movement.split
     chunk = movement.chunk
-    gather = movement.gather
-    scatter_add = movement.scatter_add
-    __getitem__ = movement.getitem
+    gather: _Op = movement.gather
+    scatter_add: _Op = movement.scatter_add
+    __getitem__: _Op = movement.getitem
 
     @property
     def T(self) -> Tensor:
@@ -869,8 +896,8 @@ class Tensor:
         return movement.reversed_dims(self)
 
     # nn ops that PyTorch also has as Tensor methods (ops/nn.py)
-    softmax = nn_ops.softmax
-    log_softmax = nn_ops.log_softmax
+    softmax: _Op = nn_ops.softmax
+    log_softmax: _Op = nn_ops.log_softmax
 
     # dtypes and new tensors like this one
     def type_as(self, other: Tensor) -> Tensor:
@@ -879,32 +906,42 @@ class Tensor:
             raise TypeError(f"type_as: other must be a Tensor, got {type(other).__name__}")
         return self.to(other.dtype)
 
-    def _new(self, data: np.ndarray, requires_grad: bool) -> Tensor:
+    def _new(self, data: np.ndarray, requires_grad: _builtins.bool) -> Tensor:
         t = Tensor._wrap(data)
         return t.requires_grad_() if requires_grad else t
 
     def _dtype_or(self, dtype: Any) -> np.dtype:
         return self._array.dtype if dtype is None else np.dtype(dtype)
 
-    def new_zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_zeros(
+        self, *size: Any, dtype: Any = None, requires_grad: _builtins.bool = False
+    ) -> Tensor:
         """A tensor of zeros of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
         shape = movement._shape_from(size)
         return self._new(np.zeros(shape, self._dtype_or(dtype)), requires_grad)
 
-    def new_ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_ones(
+        self, *size: Any, dtype: Any = None, requires_grad: _builtins.bool = False
+    ) -> Tensor:
         """A tensor of ones of shape ``size``, of this tensor's dtype unless ``dtype`` says."""
         shape = movement._shape_from(size)
         return self._new(np.ones(shape, self._dtype_or(dtype)), requires_grad)
 
     def new_full(
-        self, size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False
+        self,
+        size: Sequence[_builtins.int],
+        fill_value: Any,
+        dtype: Any = None,
+        requires_grad: _builtins.bool = False,
     ) -> Tensor:
         """A tensor of shape ``size`` filled with ``fill_value``, of this tensor's dtype unless
         ``dtype`` says."""
         shape = (size,) if isinstance(size, int) else tuple(size)
         return self._new(np.full(shape, fill_value, self._dtype_or(dtype)), requires_grad)
 
-    def new_tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def new_tensor(
+        self, data: Any, dtype: Any = None, requires_grad: _builtins.bool = False
+    ) -> Tensor:
         """A new leaf holding a copy of ``data``, of this tensor's dtype unless ``dtype`` says."""
         values = data._array if isinstance(data, Tensor) else data
         return self._new(to_array(values, self._dtype_or(dtype)), requires_grad)

@@ -297,7 +297,7 @@ def _tensor_view(
         )
     if count * itemsize > max(len(raw), MAX_EXPANDED_BYTES):
         raise _Bad(f"a tensor view of size {size} would need {count * itemsize} bytes")
-    stored = dtype.newbyteorder(byteorder) if dtype.kind != "b" else np.dtype(np.uint8)
+    stored = dtype.newbyteorder(byteorder) if dtype.kind != "b" else np.dtype(np.uint8)  # type: ignore[arg-type]
     flat = np.frombuffer(raw, stored, count=numel)
     strides = tuple((s if n > 1 else 0) * itemsize for n, s in zip(size, stride, strict=True))
     view = np.lib.stride_tricks.as_strided(flat[offset:], shape=size, strides=strides)
@@ -362,7 +362,8 @@ class _PendingDType:
     __slots__ = ("base", "memo_keys")
 
     def __init__(self, base: np.dtype) -> None:
-        self.base, self.memo_keys = base, []
+        self.base = base
+        self.memo_keys: list[Any] = []
 
 
 class _PendingArray:
@@ -518,9 +519,9 @@ class _Interpreter:
                 n = op - 0x84
                 if len(stack) < n:
                     raise _Bad("the pickle's stack is too short")
-                items = tuple(stack[-n:])
+                top = tuple(stack[-n:])
                 del stack[-n:]
-                stack.append(items)
+                stack.append(top)
             elif op == 0x5D:  # EMPTY_LIST
                 stack.append([])
             elif op == 0x6C:  # LIST

@@ -112,7 +112,8 @@ def walk(
     needed = _leading_to(seeds, targets) if targets else None
     accumulate = targets is None
     pending: dict[Node, Any] = {}
-    heap: list[tuple[int, Node]] = []
+    # Any: past the AccumulateGrad check a node is a BackwardFunction, which mypy cannot see
+    heap: list[tuple[int, Any]] = []
     # the leaves' gradients wait for the end, so that a walk that raises part-way (a
     # tensor changed in place, anomaly mode, a hook) leaves every .grad as it was
     into_leaves: list[tuple[AccumulateGrad, Any, bool]] = []

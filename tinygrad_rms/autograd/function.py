@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -68,7 +69,7 @@ class FunctionCtx:
     def save_for_backward(self, *tensors: Any) -> None:
         """Keep ``tensors`` (or, with ``arrays=True``, arrays) for ``backward``; read them
         back from ``ctx.saved_tensors``.  They are freed after the first backward."""
-        self._saved = tensors
+        self._saved = tensors  # type: ignore[misc]  # a slot of the node subclass
 
     @property
     def saved_tensors(self) -> tuple[Any, ...]:
@@ -79,12 +80,12 @@ class FunctionCtx:
 
     def mark_non_differentiable(self, *outputs: Any) -> None:
         """Outputs (e.g. indices) that carry no gradient: they will not require grad."""
-        self._non_differentiable = outputs
+        self._non_differentiable = outputs  # type: ignore[misc]  # in the node's __dict__
 
     def set_materialize_grads(self, value: bool) -> None:
         """With ``True`` (the default), gradients of unused outputs reach ``backward`` as
         zeros; with ``False``, as ``None``."""
-        self._materialize_grads = bool(value)
+        self._materialize_grads = bool(value)  # type: ignore[misc]  # in the node's __dict__
 
 
 class BackwardFunction(FunctionCtx, Node):
@@ -117,6 +118,10 @@ class BackwardFunction(FunctionCtx, Node):
     )
 
     _function: type[Function]  # the op: its name, its backward
+    _inputs: tuple[Any, ...] | None  # until backward has used them
+    _edges: Sequence[Any]  # the inputs' (node, output_nr), PyTorch's next_functions
+    _made_at: int  # the mutation clock when the op ran
+    _output_counter: Any
     _n_outputs: int  # how many outputs the op has
     _pre_hooks: dict[int, list[Any]] | None  # tensor hooks (and retain_grad), by output
     # defaults of what few nodes set (those that do keep theirs in their __dict__)
@@ -193,7 +198,7 @@ class BackwardFunction(FunctionCtx, Node):
         """The gradients a Tensor-mode backward returned, each in its input's shape (a
         broadcast one is summed back, as PyTorch does) and dtype; any other shape, or a
         gradient for a non-Tensor argument, is an error naming the node."""
-        checked = []
+        checked: list[Any] = []
         for i, (g, edge) in enumerate(zip(result, self._edges, strict=True)):
             if g is None or not edge:
                 if g is not None and edge is False:

@@ -150,7 +150,7 @@ class Node:
     def _add_pre_hook(self, output_nr: int, hook: Callable[[Any], Any]) -> RemovableHandle:
         """Run ``hook`` on the gradient of output ``output_nr`` before this node uses it."""
         if self._pre_hooks is None:
-            self._pre_hooks = {}
+            self._pre_hooks = {}  # type: ignore[misc]  # a slot of each node subclass
         hooks = self._pre_hooks.setdefault(output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
@@ -159,7 +159,7 @@ class Node:
         """Store the gradient of output ``output_nr`` in ``tensor.grad`` when it arrives
         (``retain_grad``); runs after the tensor hooks, as PyTorch's does."""
         if self._pre_hooks is None:
-            self._pre_hooks = {}  # the walk looks only here for work before a node runs
+            self._pre_hooks = {}  # type: ignore[misc]  # (a slot) the walk looks only here first
         retained = self.__dict__.setdefault("_retained", {})
         retained[output_nr] = weakref.ref(tensor)
 

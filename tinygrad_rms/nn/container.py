@@ -70,7 +70,7 @@ class Sequential(Module):
 
     def forward(self, input: Any) -> Any:
         for m in self._modules.values():
-            input = m(input)
+            input = m(input)  # type: ignore[misc]  # a Sequential holds no None
         return input
 
     def __len__(self) -> int:

@@ -7,18 +7,23 @@ each (its forward and backward, a single graph node) is in ``ops/nn.py``.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from ..arrays import scalar_operand
 from ..autograd import no_grad
-from ..ops import arithmetic, conv, movement, norm
+from ..ops import arithmetic, conv, movement, norm, unary
 from ..ops import nn as ops
-from ..ops.unary import relu, sigmoid, tanh
 from ..porting import not_covered
 from ..random import generator
 from ..tensor import Tensor
+
+# the ops' own functions, typed here as giving a Tensor (``ops/`` returns ``Any``)
+relu: Callable[..., Tensor] = unary.relu
+sigmoid: Callable[..., Tensor] = unary.sigmoid
+tanh: Callable[..., Tensor] = unary.tanh
 
 __all__ = [
     "adaptive_avg_pool2d",

@@ -94,7 +94,7 @@ class Embedding(Module):
     The weight starts from N(0, 1), as in PyTorch.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: object = None) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = None) -> None:
         super().__init__()
         for name, n in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
             if isinstance(n, bool) or not isinstance(n, int | np.integer) or n <= 0:

@@ -467,8 +467,11 @@ class Module:
         """The computation; subclasses define it and are called as ``module(input)``."""
         raise NotImplementedError(f"{type(self).__name__} has no forward() method")
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``forward``'s result.  Typed as a Tensor (what nearly every module returns), so
+        that ``model(x)`` type-checks as one; a module returning something else declares
+        its own ``__call__`` type (the recurrent layers do)."""
+        return self.forward(*args, **kwargs)  # type: ignore[no-any-return]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """``module(x)`` runs ``forward`` directly: a subclass's ``__call__`` *is* its

@@ -23,6 +23,10 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 class _BatchNorm(Module):
     _dims: tuple[int, ...] = ()
+    # buffers (register_buffer): None without track_running_stats
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ Backpropagation through time needs nothing special: the graph is the unrolled lo
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -168,6 +168,10 @@ class _RNNBase(_Recurrent):
 
     def _suffix(self, layer: int, direction: int) -> str:
         return f"_l{layer}" + ("_reverse" if direction else "")
+
+    if TYPE_CHECKING:  # model(x) gives forward's pair (Module.__call__ says Tensor)
+
+        def __call__(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]: ...  # type: ignore[override]
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Any]:
         owner = type(self).__name__
@@ -365,6 +369,10 @@ class LSTMCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
         super().__init__("LSTM", input_size, hidden_size, bias)
+
+    if TYPE_CHECKING:  # cell(x) gives forward's pair (Module.__call__ says Tensor)
+
+        def __call__(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]: ...  # type: ignore[override]
 
     def forward(self, input: Tensor, hx: Any = None) -> tuple[Tensor, Tensor]:
         h, c = self._step(input, hx)

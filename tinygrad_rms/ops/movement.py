@@ -199,7 +199,7 @@ def _along(index: np.ndarray, dim: int) -> tuple[np.ndarray, ...]:
     position of ``index``, ``index[pos]`` along ``dim`` and ``pos`` along the other dims
     (a 0-d index as a 1-d one)."""
     index = index.reshape(index.shape or (1,))
-    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])
+    grids = list(np.ogrid[tuple(slice(n) for n in index.shape)])  # type: ignore[var-annotated]
     grids[dim] = index
     return tuple(grids)
 
@@ -590,7 +590,7 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
 
 def unbind(input: Any, dim: int = 0) -> tuple[Any, ...]:
     """The slices of ``input`` along ``dim``, as a tuple of tensors without that dim."""
-    (dim,) = normalize_dims(dim, input._array.ndim)
+    (dim,) = normalize_dims(dim, input._array.ndim)  # type: ignore[misc]  # an int: a tuple
     return Unbind.apply(input, dim)
 
 
@@ -610,7 +610,7 @@ def split(tensor: Any, split_size_or_sections: int | Sequence[int], dim: int = 0
         count = max(-(-n // size), 1) if size else 1
         sizes = (size,) * (count - 1) + (n - size * (count - 1),)
         return Split.apply(tensor, sizes, d)
-    sizes = tuple(arg)
+    sizes = tuple(arg)  # type: ignore[arg-type]  # not a bool: checked below
     if any(isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0 for s in sizes):
         raise ValueError(f"split: the sizes must be non-negative ints, got {list(sizes)}")
     if sum(sizes) != n:

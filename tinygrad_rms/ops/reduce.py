@@ -590,7 +590,7 @@ def prod(input: Any, dim: int | None = None, keepdim: bool = False, *, dtype: An
 def _one_dim(op: str, input: Any, dim: Any) -> int:
     if not isinstance(dim, int | np.integer) or isinstance(dim, bool):
         raise TypeError(f"{op}: dim must be an int, got {dim!r}")
-    (d,) = normalize_dims(dim, input.ndim) or (0,)
+    (d,) = normalize_dims(dim, input.ndim) or (0,)  # type: ignore[arg-type]  # an int or np.integer
     return d
 
 

@@ -282,10 +282,9 @@ class Sigmoid(Function, arrays=True, name="SigmoidBackward0"):
 
 
 class Clamp(Function, arrays=True, name="ClampBackward1"):
-    """Limit to [min, max]; the gradient passes where min ≤ x ≤ max (as PyTorch 2.13).
-
-    PyTorch 2.14 changed the gradient at the bounds themselves; see
-    docs/porting-from-pytorch.md.
+    """Limit to [min, max]; the gradient passes where min < x < max, strictly (as PyTorch
+    2.14 and later).  At a bound itself it is 0; PyTorch 2.13 and older let it pass there
+    (min ≤ x ≤ max): see docs/porting-from-pytorch.md.
     """
 
     @staticmethod
@@ -294,9 +293,9 @@ class Clamp(Function, arrays=True, name="ClampBackward1"):
             x = x.astype(default_float())  # float bounds on an int tensor give floats
         keep = np.ones(x.shape, bool)
         if min is not None:
-            keep &= x >= min
+            keep &= x > min
         if max is not None:
-            keep &= x <= max
+            keep &= x < max
         ctx.save_for_backward(keep)
         return np.clip(x, min, max).astype(x.dtype, copy=False)  # None: no bound
 
@@ -447,7 +446,7 @@ isfinite = _test(
 
 
 def clamp(input: Any, min: float | None = None, max: float | None = None) -> Any:
-    """Limit to [min, max]; the gradient passes where min ≤ x ≤ max (as PyTorch)."""
+    """Limit to [min, max]; the gradient passes where min < x < max (as PyTorch ≥ 2.14)."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     return Clamp.apply(input, min, max)

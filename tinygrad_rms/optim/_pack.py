@@ -179,7 +179,7 @@ def make_packs(params: Sequence[Any], states: dict[Any, dict[str, Any]], owners:
 def _signature(state: dict[str, Any], like: np.ndarray) -> tuple[tuple[str, Any], ...]:
     """What a state must share with its pack's others: each buffer's name (an array shaped
     and typed like the parameter, C-contiguous) and each other entry's value."""
-    entries = []
+    entries: list[tuple[str, object]] = []
     for name, value in state.items():
         if (
             isinstance(value, np.ndarray)

@@ -145,7 +145,7 @@ def _number_over(numerator: Any, denominator: Any) -> Any:
     (here a numpy scalar): the reciprocal, then a product (``Tensor.__rtruediv__``), which
     rounds twice; a plain division otherwise."""
     if isinstance(denominator, np.generic) and not isinstance(numerator, np.generic):
-        return (1 / denominator) * numerator
+        return (1 / denominator) * numerator  # type: ignore[operator]
     return numerator / denominator
 
 
@@ -248,6 +248,8 @@ class LBFGS(Optimizer):
         tolerance_change: stop when the loss or the parameters change by less.
         history_size: the pairs (s, y) kept for the inverse Hessian.
         line_search_fn: None (fixed steps of η) or "strong_wolfe".
+        maximize: ascend: L-BFGS runs on −loss (as PyTorch ≥ 2.14; ``step`` still returns
+            the first loss as the closure gave it).
 
     State, as PyTorch keeps it, under the first parameter: ``func_evals`` and ``n_iter``
     (counted over all steps), the last direction ``d`` and step ``t``, the pairs
@@ -278,6 +280,8 @@ class LBFGS(Optimizer):
         tolerance_change: float = 1e-9,
         history_size: int = 100,
         line_search_fn: str | None = None,
+        *,
+        maximize: bool = False,
     ) -> None:
         if max_eval is None:
             self._checks["max_iter"](max_iter)  # before computing with it
@@ -290,6 +294,7 @@ class LBFGS(Optimizer):
             tolerance_change=tolerance_change,
             history_size=history_size,
             line_search_fn=line_search_fn,
+            maximize=maximize,
         )
         super().__init__(params, defaults)
 
@@ -404,6 +409,7 @@ class LBFGS(Optimizer):
         tolerance_change = settings["tolerance_change"]
         history_size = settings["history_size"]
         line_search = settings["line_search_fn"] == "strong_wolfe"
+        sign = -1.0 if settings["maximize"] else 1.0  # maximize: minimize −loss
         first = self._params()[0]
         n, dtype = self._vector_layout()
         state = self.state.get(first)
@@ -413,12 +419,12 @@ class LBFGS(Optimizer):
         def evaluate() -> tuple[float, np.ndarray]:
             with enable_grad():
                 loss = closure()
-            return float(loss), self._flat_grad(n, dtype)
+            return sign * float(loss), sign * self._flat_grad(n, dtype)
 
         with enable_grad():
             orig_loss = closure()
-        loss = float(orig_loss)
-        flat_grad = self._flat_grad(n, dtype)
+        loss = sign * float(orig_loss)
+        flat_grad = sign * self._flat_grad(n, dtype)
         state = self.state.setdefault(first, {})
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
@@ -428,6 +434,12 @@ class LBFGS(Optimizer):
         if optimal:  # already
             return orig_loss
 
+        # the state's entries (None before the first iteration)
+        d: Any
+        old_dirs: Any
+        old_stps: Any
+        ro: Any
+        prev_flat_grad: Any
         d, t = state.get("d"), state.get("t")
         old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
         H_diag = state.get("H_diag")

@@ -69,7 +69,7 @@ def _product(value: Any, what: str, dtype: np.dtype | None = None) -> np.floatin
         raise ValueError(f"{what} must be a number in [0, 1], got {given!r}")
     if dtype is None:  # (not ``in (float32, float64)``: numpy reads None as float64)
         own = isinstance(value, np.float32 | np.float64)
-        dtype = value.dtype if own else _scalar_dtype()
+        dtype = value.dtype if own else _scalar_dtype()  # type: ignore[union-attr]
     product = np.dtype(dtype).type(value)
     if not 0 <= product <= 1:  # also refuses NaN
         raise ValueError(f"{what} must be a number in [0, 1], got {given!r}")

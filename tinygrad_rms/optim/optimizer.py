@@ -160,10 +160,11 @@ class Optimizer:
         params: Sequence[np.ndarray],
         grads: Sequence[np.ndarray],
         states: Sequence[dict[str, Any]],
-    ) -> KernelPlan:
+    ) -> Any:
         """A functional form's checks, all before anything is updated: the hyperparameters
         (``arguments``, its ``locals()``) as the class checks them, the arrays, and the
-        plan against every dtype; returns the plan its loop runs with."""
+        plan against every dtype; returns the plan its loop runs with (a ``cls.plan``,
+        typed ``Any`` so that each optimizer's loop can take its own plan class)."""
         given = hyperparameters(arguments)
         cls._validate(given)
         plan = cls.plan(given)
@@ -178,7 +179,7 @@ class Optimizer:
         for name, check in cls._checks.items():
             if name in hyperparameters:
                 check(hyperparameters[name])
-        for name in _flags(cls):
+        for name in _flags(cls):  # type: ignore[arg-type]  # classes are hashable
             value = hyperparameters.get(name, False)
             if type(value) is not bool:  # 1, "no", np.bool_: truthiness would lie
                 raise TypeError(
@@ -226,7 +227,7 @@ class Optimizer:
         """Refuse a key that is a hyperparameter of another optimizer or looks like a
         misspelt one of this optimizer's; other keys (a group's "name", PyTorch's "foreach",
         the schedulers' "initial_lr" or "max_momentum") are kept, as PyTorch keeps them."""
-        mine = _hyperparameters(type(self)) | set(self.defaults)
+        mine = _hyperparameters(type(self)) | set(self.defaults)  # type: ignore[arg-type]
         for key in group:
             if key == "params" or key in mine or key in _SCHEDULER_KEYS or not isinstance(key, str):
                 continue
@@ -587,11 +588,11 @@ def _flags(cls: type[Optimizer]) -> frozenset[str]:
 
 def _all_hyperparameters() -> frozenset[str]:
     """Every optimizer class's hyperparameters together (to recognise another's state)."""
-    classes, names = list(Optimizer.__subclasses__()), set()
+    classes, names = list(Optimizer.__subclasses__()), set[str]()
     while classes:
         cls = classes.pop()
         classes.extend(cls.__subclasses__())
-        names |= _hyperparameters(cls)
+        names |= _hyperparameters(cls)  # type: ignore[arg-type]
     return frozenset(names)
 
 

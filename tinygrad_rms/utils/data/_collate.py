@@ -78,7 +78,7 @@ def default_collate(batch: Sequence[Any]) -> Any:
             return columns
         try:
             if isinstance(elem, MutableSequence):
-                clone = copy.copy(elem)
+                clone = copy.copy(elem)  # type: ignore[arg-type]  # typeshed: mappings only
                 for i, column in enumerate(columns):
                     clone[i] = column
                 return clone
@@ -116,7 +116,7 @@ def default_convert(data: Any) -> Any:
         converted_items = [default_convert(d) for d in data]
         try:
             if isinstance(data, MutableSequence):
-                clone = copy.copy(data)
+                clone = copy.copy(data)  # type: ignore[arg-type]  # typeshed: mappings only
                 for i, item in enumerate(converted_items):
                     clone[i] = item
                 return clone

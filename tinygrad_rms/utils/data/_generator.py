@@ -57,7 +57,7 @@ class Generator:
 
     def get_state(self) -> dict[str, Any]:
         """The state, to restore with ``set_state`` (a dict; PyTorch returns a byte tensor)."""
-        return self._rng.bit_generator.state
+        return self._rng.bit_generator.state  # type: ignore[return-value]  # a dict
 
     def set_state(self, state: dict[str, Any]) -> Generator:
         """Restore a state from ``get_state`` and return self."""

@@ -157,7 +157,7 @@ class DataLoader(Generic[T_co]):
 
     def __len__(self) -> int:
         if isinstance(self.dataset, IterableDataset):
-            n = len(self.dataset)  # type: ignore[arg-type]  (a TypeError if it has none)
+            n = len(self.dataset)  # type: ignore[arg-type]  # a TypeError if it has none
             if self.batch_size is None:
                 return n
             return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
@@ -170,7 +170,7 @@ class DataLoader(Generic[T_co]):
         elif self.batch_sampler is not None:
             batches = map(self._fetch_batch, self.batch_sampler)
         else:
-            batches = (self.collate_fn(self.dataset[i]) for i in self.sampler)  # type: ignore[union-attr]
+            batches = (self.collate_fn(self.dataset[i]) for i in self.sampler)  # type: ignore[union-attr, arg-type]
         return _DataLoaderIter(batches, self)
 
     def _fetch_batch(self, indices: Sequence[Any]) -> Any:

@@ -130,7 +130,7 @@ class ChainDataset(IterableDataset[T_co]):
             yield from d
 
     def __len__(self) -> int:
-        return sum(len(d) for d in self.datasets)  # type: ignore[arg-type]
+        return sum(len(d) for d in self.datasets)  # type: ignore[arg-type, misc]
 
 
 class Subset(Dataset[T_co]):
@@ -186,7 +186,7 @@ def random_split(
                     stacklevel=2,
                 )
     else:
-        sizes = lengths
+        sizes = lengths  # type: ignore[assignment]  # ints here
     if sum(sizes) != n:
         raise ValueError(
             "Sum of input lengths does not equal the length of the input dataset! "
