@@ -22,6 +22,8 @@ import pytest
 
 import tinygrad_rms
 
+pytestmark = pytest.mark.slow  # parses every source file (≈8 s): CI runs `-m slow`
+
 PACKAGE = Path(tinygrad_rms.__file__).parent
 NAME = "tinygrad_rms"
 

@@ -422,6 +422,7 @@ def test_inplace_change_of_saved_input_is_detected():
 
 
 # ---------------------------------------------------------------------- deep graphs
+@pytest.mark.slow  # 100,000 nodes
 def test_deep_chain_multiply_no_recursion_error():
     n = 100_000
     assert n > sys.getrecursionlimit()
@@ -435,6 +436,7 @@ def test_deep_chain_multiply_no_recursion_error():
     np.testing.assert_allclose(y.data, [expected, 2 * expected], rtol=1e-9)
 
 
+@pytest.mark.slow  # 100,000 nodes
 def test_deep_chain_add_retained_then_released():
     n = 100_000
     x = leaf(0.5)

@@ -24,10 +24,13 @@ from benchmarks.b4_process import EPOCH_LINE  # noqa: E402
 
 # The harness times compiled kernels, reads their machine code (B2) and checks Numba's
 # disk cache (B4): with NUMBA_DISABLE_JIT=1 there is nothing of that to exercise.
-pytestmark = pytest.mark.skipif(
-    os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"),
-    reason="benchmarks need compiled kernels (NUMBA_DISABLE_JIT is set)",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"),
+        reason="benchmarks need compiled kernels (NUMBA_DISABLE_JIT is set)",
+    ),
+    pytest.mark.slow,  # runs the harness in child processes (≈18 s): CI runs `-m slow`
+]
 
 
 @pytest.fixture(scope="module")

@@ -293,6 +293,7 @@ def test_raw_pickle_file_is_refused_without_unpickling(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
+@pytest.mark.slow
 def test_torch_save_file_is_read_and_its_payload_refused(tmp_path: Path) -> None:
     """torch.save files are readable now (tests/test_torch_checkpoints.py has the rest),
     but one holding an object whose unpickling would run code is still refused, without
@@ -652,6 +653,7 @@ def test_torch_state_dict_loads_into_ours(tmp_path: Path) -> None:
 
 
 @pytest.mark.torch
+@pytest.mark.slow
 def test_rmsprop_state_continues_in_torch(tmp_path: Path) -> None:
     """Our optimizer state_dict has PyTorch's layout: torch.optim.RMSprop resumes from it."""
     torch = pytest.importorskip("torch")
@@ -714,12 +716,14 @@ def _run_example(tmp_path: Path, block_torch: bool) -> subprocess.CompletedProce
     return proc
 
 
+@pytest.mark.slow  # a subprocess that runs the example
 def test_example_runs_without_torch(tmp_path: Path) -> None:
     proc = _run_example(tmp_path, block_torch=True)
     assert "PyTorch is not installed" in proc.stdout
     assert "in PyTorch" not in proc.stdout
 
 
+@pytest.mark.slow  # a subprocess that runs the example
 def test_example_runs(tmp_path: Path) -> None:
     proc = _run_example(tmp_path, block_torch=False)
     try:

@@ -648,6 +648,7 @@ def test_training_loop_matches_torch():
 
 
 # ---------------------------------------------------------------------- the package
+@pytest.mark.slow  # a fresh interpreter
 def test_the_core_never_imports_utils():
     from test_architecture import import_graph
 

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(DOCS))
@@ -58,6 +60,7 @@ def test_readme_links_the_docs():
         assert page in readme
 
 
+@pytest.mark.slow  # runs the worked example (≈2 s)
 def test_rmsprop_worked_example_numbers_are_what_the_library_computes():
     # the table in docs/rmsprop.md was produced by the snippet printed on that page
     text = (DOCS / "rmsprop.md").read_text(encoding="utf-8")

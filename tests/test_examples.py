@@ -18,6 +18,8 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # runs every example (≈20 s): CI runs `-m slow`
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 if str(EXAMPLES) not in sys.path:  # the examples import their helpers as `_common`

@@ -45,7 +45,10 @@ from tinygrad_rms.tensor import MinMax
 
 # numpy reports IEEE overflow / invalid / divide-by-zero as RuntimeWarnings (and a dropped
 # imaginary part as a ComplexWarning, a RuntimeWarning too); they are the point here.
-pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::RuntimeWarning"),
+    pytest.mark.slow,  # hypothesis explores hundreds of cases per op (≈20 s): CI runs `-m slow`
+]
 
 _SCALE = float(os.environ.get("FUZZ_EXAMPLES", "1"))
 

@@ -301,6 +301,7 @@ def test_concurrent_saves_give_normal_permissions(tmp_path: Path) -> None:
     assert {p.stat().st_mode for p in paths} == {plain.stat().st_mode}
 
 
+@pytest.mark.slow  # thousands of files
 def test_every_byte_flip_of_a_pytorch_file_is_refused_or_harmless(tmp_path: Path) -> None:
     """The same for a file PyTorch wrote (its pickle, storages and zip structure)."""
     expected = tg.load(FIXTURES / "pt_simplenet.pt")

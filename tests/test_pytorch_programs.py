@@ -31,6 +31,8 @@ from fixture_util import arrays, generator
 import tinygrad_rms as tg
 from tinygrad_rms import autograd
 
+pytestmark = pytest.mark.slow  # runs whole programs in subprocesses (≈40 s): CI runs `-m slow`
+
 make = generator("make_autograd_fixtures")
 FIXTURE = arrays("autograd_torch.npz")
 PROGRAMS = make.program_names()

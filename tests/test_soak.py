@@ -1,4 +1,4 @@
-"""Long runs (marked slow; run with `python -m pytest -m slow`): memory stays flat and a
+"""Long runs (marked soak: `python -m pytest -m soak`, not part of CI): memory stays flat and a
 run split in two halves by a checkpoint gives the same numbers as one run.
 
 SimpleNet for 100,000 steps and an MLP for 2,000 steps; RSS growth after warm-up must
@@ -17,7 +17,7 @@ from models import SimpleNet
 import tinygrad_rms as tg
 from tinygrad_rms import nn, optim
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.soak
 
 
 def _rss_mb() -> float:
