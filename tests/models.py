@@ -52,3 +52,21 @@ def simplenet(lib: ModuleType) -> Any:
 #: the tinygrad_rms SimpleNet (its qualified name is ``models.SimpleNet``, where it lives)
 SimpleNet = simplenet_class(tinygrad_rms.nn)
 SimpleNet.__qualname__ = "SimpleNet"
+
+
+def micrograd(lib: ModuleType) -> dict:
+    """karpathy/micrograd's README expression on ``lib`` (tinygrad_rms or torch), written
+    without in-place ops; its values and leaves by name (``g`` is the output)."""
+    a = lib.tensor(-4.0, dtype=lib.float64, requires_grad=True)
+    b = lib.tensor(2.0, dtype=lib.float64, requires_grad=True)
+    c = a + b
+    d = a * b + b**3
+    c = c + c + 1
+    c = c + 1 + c + (-a)
+    d = d + d * 2 + (b + a).relu()
+    d = d + 3 * d + (b - a).relu()
+    e = c - d
+    f = e**2
+    g = f / 2.0
+    g = g + 10.0 / f
+    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)

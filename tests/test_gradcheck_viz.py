@@ -11,7 +11,7 @@ import textwrap
 
 import numpy as np
 import pytest
-from models import SimpleNet
+from models import SimpleNet, micrograd
 
 import tinygrad_rms as tg
 import tinygrad_rms.nn as nn
@@ -341,22 +341,6 @@ def field(lines: list[str], key: str) -> float | None:
     """The number after ``key`` ("data", "grad") in a label, or None if it shows none."""
     hit = [line for line in lines if line.startswith(key + " ")]
     return float(hit[0].split()[1].strip("[]")) if hit else None
-
-
-def micrograd(lib):  # karpathy/micrograd's README example, written without in-place ops
-    a = lib.tensor(-4.0, dtype=lib.float64, requires_grad=True)
-    b = lib.tensor(2.0, dtype=lib.float64, requires_grad=True)
-    c = a + b
-    d = a * b + b**3
-    c = c + c + 1
-    c = c + 1 + c + (-a)
-    d = d + d * 2 + (b + a).relu()
-    d = d + 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g = g + 10.0 / f
-    return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
 
 
 def test_to_dot_values_and_grads_are_pytorchs() -> None:
