@@ -138,7 +138,7 @@ def _run_groups(
             p.grad = tg.Tensor(g)
         opt.step()
         for (p, group), g in zip(members, grads, strict=True):
-            hyper = {k: v for k, v in _hyper(group).items() if k != "decoupled_weight_decay"}
+            hyper = {k: v for k, v in _hyper(group).items() if k not in NOT_MATH}
             x, state = refs[id(p)]
             x = NAIVE[name](x, g, state, **hyper)
             refs[id(p)] = (x, state)
@@ -258,8 +258,11 @@ def _our_layout(layout_id: str) -> dict[str, Any]:
     return {"before": before, "after": FAM.describe_state_dict(opt.state_dict())}
 
 
-#: Group entries PyTorch has that select its implementation (we have one).
-TORCH_ONLY_GROUP_KEYS = {"foreach", "fused", "differentiable", "capturable"}
+#: Group entries PyTorch has that select its implementation: we have one, and keep the
+#: entries as PyTorch does (a fixture of an older PyTorch may lack the newer ones).
+IMPLEMENTATION_KEYS = {"foreach", "fused", "differentiable", "capturable"}
+#: Group keys the naive transcriptions do not take: a flag they fix, and the switches.
+NOT_MATH = {"decoupled_weight_decay", *IMPLEMENTATION_KEYS}
 #: Our RMSprop's other frameworks' conventions (docs/rmsprop.md); PyTorch has none.
 OUR_ONLY_GROUP_KEYS = {
     "RMSprop": {
@@ -282,8 +285,8 @@ def _compare_layouts(ours: dict[str, Any], theirs: dict[str, Any], layout_id: st
     for g_ours, g_theirs in zip(ours["groups"], theirs["groups"], strict=True):
         assert g_ours["params"] == g_theirs["params"]  # integer indices, numbered across groups
         ours_keys, theirs_keys = set(g_ours["keys"]), set(g_theirs["keys"])
-        assert theirs_keys - ours_keys <= TORCH_ONLY_GROUP_KEYS
-        assert ours_keys - theirs_keys == OUR_ONLY_GROUP_KEYS.get(name, set())
+        assert theirs_keys <= ours_keys, theirs_keys - ours_keys
+        assert ours_keys - theirs_keys - IMPLEMENTATION_KEYS == OUR_ONLY_GROUP_KEYS.get(name, set())
     assert ours["state"] == theirs["state"]
 
 
@@ -850,3 +853,77 @@ def test_state_dicts_pass_between_torch_and_ours_and_both_go_on_alike(name, dtyp
     topt = getattr(torch.optim, name)([tp], **kwargs)
     topt.load_state_dict(converted)
     both_go_on(range(6, 9))
+
+
+# ---------------------------------------------------------------------- PyTorch's switches
+#: The implementation switches each optimizer takes in PyTorch 2.15 (its signature).
+SWITCHES = {
+    "SGD": ("foreach", "differentiable", "fused"),
+    "Adam": ("foreach", "capturable", "differentiable", "fused"),
+    "AdamW": ("foreach", "capturable", "differentiable", "fused"),
+    "Adagrad": ("foreach", "differentiable", "fused"),
+    "RMSprop": ("foreach", "capturable", "differentiable"),
+    "Adamax": ("foreach", "capturable", "differentiable"),
+    "NAdam": ("foreach", "capturable", "differentiable"),
+    "RAdam": ("foreach", "capturable", "differentiable"),
+    "Adadelta": ("foreach", "capturable", "differentiable"),
+    "Rprop": ("foreach", "capturable", "differentiable"),
+    "ASGD": ("foreach", "capturable", "differentiable"),
+}
+
+
+def _five_steps(name: str, **switches: Any) -> list[np.ndarray]:
+    rng = np.random.default_rng(7)
+    params = [nn.Parameter(rng.standard_normal(s)) for s in ((3, 4), (4,), (2, 2))]
+    opt = getattr(optim, name)(params, lr=0.01, **switches)
+    for _ in range(5):
+        for p in params:
+            p.grad = tg.tensor(rng.standard_normal(p.shape))
+        opt.step()
+    return [p.detach().numpy() for p in params]
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+def test_pytorchs_implementation_switches_are_accepted_and_change_nothing(name: str) -> None:
+    """foreach / fused / capturable as a program for PyTorch passes them: the same numbers
+    bit for bit, and the group keeps them as PyTorch's does."""
+    on = {"foreach": False, "capturable": True, "fused": True}
+    switches = {k: on[k] for k in SWITCHES[name] if k in on}
+    for got, want in zip(_five_steps(name, **switches), _five_steps(name), strict=True):
+        np.testing.assert_array_equal(got, want)
+    p = nn.Parameter(np.zeros(2))
+    group = getattr(optim, name)([p], **switches).param_groups[0]
+    assert {k: group[k] for k in switches} == switches
+    assert set(SWITCHES[name]) <= set(group)
+
+
+@pytest.mark.parametrize("name", sorted(SWITCHES))
+def test_differentiable_true_is_refused_by_name(name: str) -> None:
+    p = nn.Parameter(np.zeros(2))
+    with pytest.raises(RuntimeError, match=rf"{name}\(differentiable=True\) is not supported"):
+        getattr(optim, name)([p], differentiable=True)
+
+
+def test_foreach_and_fused_together_is_pytorchs_error_and_bad_values_are_named() -> None:
+    p = nn.Parameter(np.zeros(2))
+    with pytest.raises(RuntimeError, match="`fused` and `foreach` cannot be `True` together"):
+        optim.Adam([p], foreach=True, fused=True)
+    with pytest.raises(TypeError, match="foreach must be None, True or False, got str: 'yes'"):
+        optim.RMSprop([p], foreach="yes")
+    with pytest.raises(TypeError, match="capturable must be True or False"):
+        optim.NAdam([p], capturable=1)
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", [*sorted(SWITCHES), "LBFGS"])
+def test_every_argument_of_pytorchs_constructor_is_ours(name: str) -> None:
+    """Any keyword a PyTorch program passes to an optimizer's constructor is accepted here
+    (ours may have more: the other conventions)."""
+    import inspect
+
+    torch = pytest.importorskip("torch")
+    theirs = set(inspect.signature(getattr(torch.optim, name).__init__).parameters)
+    ours = set(inspect.signature(getattr(optim, name).__init__).parameters)
+    assert theirs - {"self"} <= ours, theirs - ours
+    if name in SWITCHES:
+        assert set(SWITCHES[name]) <= theirs

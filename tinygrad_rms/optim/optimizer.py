@@ -185,6 +185,7 @@ class Optimizer:
                 raise TypeError(
                     f"{name} must be True or False, got {type(value).__name__}: {value!r}"
                 )
+        _check_implementation(cls.__name__, hyperparameters)
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a group of parameters, with hyperparameters overriding the defaults."""
@@ -568,6 +569,28 @@ class Optimizer:
         raise RuntimeError(
             f"{type(self).__name__}.step: parameter of shape {d.shape} or its "
             "gradient is not C-contiguous"
+        )
+
+
+def _check_implementation(owner: str, hyperparameters: dict[str, Any]) -> None:
+    """PyTorch's switches between its own implementations of one update: ``foreach`` (a
+    Python loop or batched kernels), ``fused`` (one kernel), ``capturable`` (state kept for
+    CUDA graphs).  We have one implementation, a fused Numba kernel per parameter (or per
+    pack), so they change nothing and are kept in the groups as PyTorch keeps them.
+    ``differentiable=True`` asks for the update itself to be recorded by autograd, which
+    ours is not: refused rather than silently ignored."""
+    for name in ("foreach", "fused"):
+        value = hyperparameters.get(name)
+        if value is not None and type(value) is not bool:
+            raise TypeError(
+                f"{name} must be None, True or False, got {type(value).__name__}: {value!r}"
+            )
+    if hyperparameters.get("foreach") and hyperparameters.get("fused"):
+        raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+    if hyperparameters.get("differentiable"):
+        raise RuntimeError(
+            f"{owner}(differentiable=True) is not supported: tinygrad_rms updates parameters "
+            "outside autograd, so the update cannot be differentiated"
         )
 
 

@@ -317,6 +317,9 @@ class RMSprop(Optimizer):
         nesterov: bool = False,
         decoupled_weight_decay: bool = False,
         bias_correction: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
         defaults = dict(
             lr=lr,
@@ -332,6 +335,9 @@ class RMSprop(Optimizer):
             nesterov=nesterov,
             decoupled_weight_decay=decoupled_weight_decay,
             bias_correction=bias_correction,
+            foreach=foreach,
+            capturable=capturable,
+            differentiable=differentiable,
         )
         super().__init__(params, defaults)
 
