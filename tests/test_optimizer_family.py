@@ -37,6 +37,7 @@ import pytest
 import tinygrad_rms as tg
 from tinygrad_rms import optim
 from tinygrad_rms.kernels import PARALLEL_MIN_SIZE
+from tinygrad_rms.optim._plan import BufferLoop
 
 FAM = fixture_util.generator("make_family_fixtures")  # settings only: it imports torch lazily
 DATA = fixture_util.arrays("family_torch.npz")
@@ -421,17 +422,25 @@ EVERYTHING_ON = {
 }
 
 
+def _parallel_launcher(name: str) -> tuple[object, str]:
+    """Where ``name``'s update loop finds its kernel's parallel copy: a ``BufferLoop``'s
+    ``parallel``, or the optimizer module's own ``_update_parallel``."""
+    module = importlib.import_module(getattr(optim, name).__module__)  # AdamW's is adam's
+    loop = module._apply
+    return (loop, "parallel") if isinstance(loop, BufferLoop) else (module, "_update_parallel")
+
+
 @pytest.mark.parametrize("name", EVERYTHING_ON)
 def test_large_tensors_take_the_parallel_kernel_and_match(name, monkeypatch, parallel_kernels):
     """One parameter on each side of PARALLEL_MIN_SIZE, 3 steps (cheap without the JIT)."""
-    module = importlib.import_module(getattr(optim, name).__module__)  # AdamW's is adam's
-    parallel, launches = module._update_parallel, []
+    owner, attribute = _parallel_launcher(name)
+    parallel, launches = getattr(owner, attribute), []
 
     def counted(*args):
         launches.append(args[0].size)
         parallel(*args)
 
-    monkeypatch.setattr(module, "_update_parallel", counted)
+    monkeypatch.setattr(owner, attribute, counted)
     kwargs = EVERYTHING_ON[name]
     rng = np.random.default_rng(31)
     shapes = [(PARALLEL_MIN_SIZE + 5,), (7,)]
@@ -450,9 +459,8 @@ def test_large_tensors_take_the_parallel_kernel_and_match(name, monkeypatch, par
 
 @pytest.mark.parametrize("name", EVERYTHING_ON)
 def test_parallel_copies_are_off_by_default(name, monkeypatch):
-    module = importlib.import_module(getattr(optim, name).__module__)
     launches = []
-    monkeypatch.setattr(module, "_update_parallel", lambda *args: launches.append(args))
+    monkeypatch.setattr(*_parallel_launcher(name), lambda *args: launches.append(args))
     p = tg.Tensor(np.ones(PARALLEL_MIN_SIZE * 4, np.float32), requires_grad=True)
     p.grad = tg.Tensor(np.ones(PARALLEL_MIN_SIZE * 4, np.float32))
     getattr(optim, name)([p], **EVERYTHING_ON[name]).step()

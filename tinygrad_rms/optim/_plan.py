@@ -19,6 +19,7 @@ import numpy as np
 from ..kernels import parallel_launch
 
 __all__ = [
+    "BufferLoop",
     "KernelPlan",
     "check_arguments",
     "check_plan",
@@ -155,6 +156,57 @@ def locked(kernel: Callable[..., None]) -> Callable[..., None]:
             kernel(*args)
 
     return launch
+
+
+class BufferLoop:
+    """The update loop of an optimizer whose per-parameter state is ``step`` and the
+    element-wise ``buffers`` (Adagrad's ``sum``; RAdam's ``exp_avg``, ``exp_avg_sq``; ...).
+
+    ``loop(params, grads, states, plan)`` advances each parameter's ``step`` and calls
+    ``kernel(θ, g, *buffers, plan.scalars(dtype, step))`` on flat views (one compiled
+    specialisation for every shape); tensors of at least ``parallel.min_size`` elements
+    go to ``self.parallel``, the kernel's parallel copy behind ``locked``.  Optimizers with
+    more to do per parameter (Adam's optional buffer, NAdam's μ product, ASGD's schedule)
+    write their own loop.
+    """
+
+    __slots__ = ("buffers", "kernel", "parallel")
+
+    def __init__(
+        self, kernel: Callable[..., None], parallel_kernel: Callable[..., None], *buffers: str
+    ) -> None:
+        if len(buffers) not in (1, 2):
+            raise ValueError(f"BufferLoop takes one or two state buffers, got {buffers}")
+        self.kernel, self.parallel, self.buffers = kernel, locked(parallel_kernel), buffers
+
+    def __call__(
+        self,
+        params: Sequence[np.ndarray],
+        grads: Sequence[np.ndarray],
+        states: Sequence[dict[str, Any]],
+        plan: Any,
+    ) -> None:
+        # One loop per buffer count, each buffer named: a ``*[...]`` per tensor costs
+        # ~0.3 µs, 15-20 % of a small model's step (measured).
+        kernel, scalars, min_size = self.kernel, plan.scalars, parallel.min_size
+        if len(self.buffers) == 1:
+            (a,) = self.buffers
+            for theta, g, state in zip(params, grads, states):  # noqa: B905 (checked by callers)
+                step = state["step"] = state["step"] + 1
+                (kernel if theta.size < min_size else self.parallel)(
+                    theta.ravel(), g.ravel(), state[a].ravel(), scalars(theta.dtype, step)
+                )
+            return
+        a, b = self.buffers
+        for theta, g, state in zip(params, grads, states):  # noqa: B905 (checked by callers)
+            step = state["step"] = state["step"] + 1
+            (kernel if theta.size < min_size else self.parallel)(
+                theta.ravel(),
+                g.ravel(),
+                state[a].ravel(),
+                state[b].ravel(),
+                scalars(theta.dtype, step),
+            )
 
 
 def hyperparameters(arguments: dict[str, Any]) -> dict[str, Any]:

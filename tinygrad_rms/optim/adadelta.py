@@ -18,7 +18,7 @@ import numpy as np
 from ..kernels import adadelta_update, adadelta_update_parallel
 from ..kernels.adadelta import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, locked, parallel
+from ._plan import BufferLoop, KernelPlan
 from .optimizer import Optimizer, ParamsT, _check_nonnegative, real_number
 
 __all__ = ["Adadelta", "adadelta"]
@@ -56,27 +56,8 @@ def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself: ``Adadelta.update``, and the body of ``adadelta``."""
-    scalars = plan.scalars
-    min_size = parallel.min_size
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (adadelta_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),
-            g.ravel(),
-            state["square_avg"].ravel(),
-            state["acc_delta"].ravel(),
-            scalars(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(adadelta_update_parallel)
+#: the update itself: ``Adadelta.update``, and the body of ``adadelta``
+_apply = BufferLoop(adadelta_update, adadelta_update_parallel, "square_avg", "acc_delta")
 
 
 def adadelta(

@@ -16,7 +16,7 @@ import numpy as np
 from ..kernels import adagrad_update, adagrad_update_parallel
 from ..kernels.adagrad import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, locked, parallel
+from ._plan import BufferLoop, KernelPlan
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
 __all__ = ["Adagrad", "adagrad"]
@@ -59,30 +59,8 @@ def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     return {"step": 0, "sum": np.full_like(p._array, group["initial_accumulator_value"])}
 
 
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself: ``Adagrad.update``, and the body of ``adagrad`` (equal-length lists).
-
-    Tensors of at least ``parallel.min_size`` elements (opt-in: ``set_parallel_threshold``)
-    go to the kernel's parallel copy.
-    """
-    scalars = plan.scalars
-    min_size = parallel.min_size  # opt-in threshold for the parallel copy
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (adagrad_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),  # flat views: one compiled specialisation for every shape
-            g.ravel(),
-            state["sum"].ravel(),
-            scalars(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(adagrad_update_parallel)
+#: the update itself: ``Adagrad.update``, and the body of ``adagrad``
+_apply = BufferLoop(adagrad_update, adagrad_update_parallel, "sum")
 
 
 def adagrad(

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..kernels.adamax import SCALARS, adamax_update, adamax_update_parallel
 from ..tensor import Tensor
-from ._plan import KernelPlan, locked, parallel
+from ._plan import BufferLoop, KernelPlan
 from .adam import _check_betas
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
@@ -57,27 +57,8 @@ def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     return {"step": 0, "exp_avg": np.zeros_like(p._array), "exp_inf": np.zeros_like(p._array)}
 
 
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself: ``Adamax.update``, and the body of ``adamax``."""
-    scalars = plan.scalars
-    min_size = parallel.min_size
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (adamax_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),
-            g.ravel(),
-            state["exp_avg"].ravel(),
-            state["exp_inf"].ravel(),
-            scalars(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(adamax_update_parallel)
+#: the update itself: ``Adamax.update``, and the body of ``adamax``
+_apply = BufferLoop(adamax_update, adamax_update_parallel, "exp_avg", "exp_inf")
 
 
 def adamax(

@@ -28,7 +28,7 @@ import numpy as np
 
 from ..kernels.radam import SCALARS, radam_update, radam_update_parallel
 from ..tensor import Tensor
-from ._plan import KernelPlan, locked, parallel
+from ._plan import BufferLoop, KernelPlan
 from .adam import _check_betas
 from .optimizer import Optimizer, ParamsT, _check_nonnegative
 
@@ -98,27 +98,8 @@ def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     return {"step": 0, "exp_avg": np.zeros_like(p._array), "exp_avg_sq": np.zeros_like(p._array)}
 
 
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself: ``RAdam.update``, and the body of ``radam``."""
-    scalars = plan.scalars
-    min_size = parallel.min_size
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (radam_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),
-            g.ravel(),
-            state["exp_avg"].ravel(),
-            state["exp_avg_sq"].ravel(),
-            scalars(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(radam_update_parallel)
+#: the update itself: ``RAdam.update``, and the body of ``radam``
+_apply = BufferLoop(radam_update, radam_update_parallel, "exp_avg", "exp_avg_sq")
 
 
 def radam(

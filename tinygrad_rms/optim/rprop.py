@@ -18,7 +18,7 @@ import numpy as np
 from ..kernels import rprop_update, rprop_update_parallel
 from ..kernels.rprop import SCALARS
 from ..tensor import Tensor
-from ._plan import KernelPlan, locked, parallel
+from ._plan import BufferLoop, KernelPlan
 from .optimizer import Optimizer, ParamsT, _check_nonnegative, real_number
 
 __all__ = ["Rprop", "rprop"]
@@ -72,27 +72,8 @@ def _init_state(p: Tensor, group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _apply(
-    params: Sequence[np.ndarray],
-    grads: Sequence[np.ndarray],
-    states: Sequence[dict[str, Any]],
-    plan: _Plan,
-) -> None:
-    """The update itself: ``Rprop.update``, and the body of ``rprop``."""
-    scalars = plan.scalars
-    min_size = parallel.min_size
-    for theta, g, state in zip(params, grads, states):  # noqa: B905 (lengths checked by callers)
-        step = state["step"] = state["step"] + 1
-        (rprop_update if theta.size < min_size else _update_parallel)(
-            theta.ravel(),
-            g.ravel(),
-            state["prev"].ravel(),
-            state["step_size"].ravel(),
-            scalars(theta.dtype, step),
-        )
-
-
-_update_parallel = locked(rprop_update_parallel)
+#: the update itself: ``Rprop.update``, and the body of ``rprop``
+_apply = BufferLoop(rprop_update, rprop_update_parallel, "prev", "step_size")
 
 
 def rprop(
