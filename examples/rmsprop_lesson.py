@@ -32,7 +32,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-from _common import parse_args, pyplot, save_figure
+from _common import parse_args, print_table, pyplot, save_figure
 
 import tinygrad_rms as tg
 import tinygrad_rms.nn as nn
@@ -45,29 +45,6 @@ CURVATURES = (1.0, 25.0)  # f(θ) = ½ θᵀHθ, H = diag(1, 25): condition numb
 START = (-4.0, 1.5)
 LR = 0.05  # the paths' fixed learning rate
 EPS = 1e-8  # PyTorch's default ε
-
-
-# ---------------------------------------------------------------- printing
-def cell(x) -> str:
-    """A number to 4 significant digits (scientific when tiny or huge); anything else as is."""
-    if isinstance(x, str | int | bool):
-        return str(x)
-    x = float(x)
-    return f"{x:.3e}" if x != 0 and math.isfinite(x) and not 1e-3 <= abs(x) < 1e5 else f"{x:.4g}"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence], title: str) -> None:
-    """Print ``rows`` under ``title``, one aligned column per header."""
-    cells = [[cell(x) for x in row] for row in rows]
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    print(f"\n{title}")
-    for line in [list(headers), ["-" * w for w in widths], *cells]:
-        print(
-            "  ".join(
-                [line[0].ljust(widths[0])]
-                + [c.rjust(w) for c, w in zip(line[1:], widths[1:], strict=True)]
-            )
-        )
 
 
 # ---------------------------------------------------------------- 1. the EMA's weights
@@ -288,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
             sums[(rho, t)] = ema_sum(rho, t)
             rows.append([rho, t, sums[(rho, t)], 1 - rho**t])
     result["ema_sums"] = sums
-    table(
+    print_table(
         ["ρ", "t", "v after t gradients of 1", "1 − ρᵗ"],
         rows,
         "1. The EMA's weights (1−ρ)ρᵏ sum to 1 − ρᵗ: measured v vs the formula",
@@ -296,7 +273,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     memory = [
         [rho, 1 / (1 - rho), math.log(2) / math.log(1 / rho)] for rho in (0.5, 0.9, 0.99, 0.999)
     ]
-    table(
+    print_table(
         ["ρ", "memory 1/(1−ρ)", "half-life ln2/ln(1/ρ)"], memory, "   how far back v looks (steps)"
     )
 
@@ -311,7 +288,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         rows.append([rho, *(plain / np.sign(g)), 1 / math.sqrt(1 - rho), *(corrected / np.sign(g))])
     result["first_step_gradient"] = g
     result["first_step"] = first
-    table(
+    print_table(
         ["ρ", "g=3", "g=−0.02", "g=0.001", "1/√(1−ρ)", "corr. g=3", "g=−0.02", "g=0.001"],
         rows,
         f"2. The first step / η of RMSprop(lr=η) for the gradient g = {g.tolist()}; "
@@ -329,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
             curves[(rho, corrected)] = first_steps(rho, n_first, corrected, np.ones(1))[:, 0]
     result["first_step_curves"] = curves
     checkpoints = [t for t in (1, 2, 10, 100, 1000) if t <= n_first]
-    table(
+    print_table(
         ["ρ", *[f"t={t}" for t in checkpoints]],
         [[rho, *(curves[(rho, False)][t - 1] for t in checkpoints)] for rho in (0.9, 0.99, 0.999)],
         "   step t / η under the constant gradient 1, no bias correction (= 1/√(1−ρᵗ))",
@@ -348,7 +325,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     if long_steps > 600:  # ρ = 0.99 first dives towards θ*, then bounces back out
         late = {a: float(np.linalg.norm(paths[(0.99, a)][600:], axis=1).max()) for a in (0, 45)}
         result["rho099_late_max"] = late
-    table(
+    print_table(
         ["ρ", "valley", *[f"t={t}" for t in marks], f"max, last {tail}"],
         rows,
         f"3. |θ − θ*| of RMSprop(lr={LR}) on ½(x² + 25y²) from {START} (θ* = 0); "
@@ -384,7 +361,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     sgd_big = run_path(0.0, 0.0, min(steps, 40), optimizer="sgd", scale=1e3)["path"]
     result["scaled_paths"] = {1.0: base, **scaled}
     result["sgd_scaled_end"] = float(np.linalg.norm(sgd_big[-1]))
-    table(
+    print_table(
         ["loss", "max |θ − θ(loss ×1)|", "max |Δθ − Δθ(loss ×1)| / η", "|θ−θ*| at the end"],
         rows,
         f"4. The same RMSprop(ρ=0.9) run ({steps} steps) with the loss multiplied",
@@ -406,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
         )
         bound_rows.append([rho, largest[rho], 1 / math.sqrt(1 - rho)])
     result["largest_step_over_lr"] = largest
-    table(
+    print_table(
         ["ρ", "largest |Δθᵢ| / η", "bound 1/√(1−ρ)"],
         bound_rows,
         "5. Every step is at most η/√(1−ρ)",
@@ -416,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> dict:
     for lr in (0.1,) if args.smoke else (0.1, 0.03, 0.01):
         wobble[lr] = final_row(run_path(0.9, 0.0, wobble_steps, lr=lr)["path"], 100)[1]
     result["wobble"] = wobble
-    table(
+    print_table(
         ["η", "max |θ−θ*| over the last 100 steps", "/ η"],
         [[lr, w, w / lr] for lr, w in wobble.items()],
         f"   a fixed η never settles: ρ = 0.9, {wobble_steps} steps",
